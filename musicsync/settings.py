@@ -1,0 +1,342 @@
+"""Settings for Music Sync Hub: one module, read from the environment.
+
+Every variable is documented in docs/configuration.md and .env.example. With nothing
+set, the app runs embedded: SQLite under var/, a local-memory cache, jobs in the web
+process, and the platform sandbox instead of Spotify and YouTube.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from musicsync.env import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    env_url,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("MUSICSYNC_VAR_DIR", str(BASE_DIR / "var")))
+TESTING = "pytest" in sys.modules or env_bool("MUSICSYNC_TESTING", False)
+
+DEBUG = env_bool("DEBUG", False)
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG and not TESTING:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+    SECRET_KEY = "insecure-development-key-only-for-debug-and-tests"
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django_prometheus",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.sites",
+    "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.spotify",
+    "allauth.socialaccount.providers.google",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "template_partials",
+    "django_dramatiq",
+    "accounts",
+    "platforms",
+    "syncing",
+]
+
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+ROOT_URLCONF = "musicsync.urls"
+WSGI_APPLICATION = "musicsync.wsgi.application"
+SITE_ID = 1
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "musicsync.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Stores -------------------------------------------------------------------------
+
+_default_sqlite = f"sqlite:///{VAR_DIR / 'musicsync.sqlite3'}"
+DATABASE_URL = env_str("DATABASE_URL", _default_sqlite)
+try:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+except (ValueError, KeyError) as exc:
+    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL we can use: {exc}") from None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        # WAL lets the in-process worker write while pages read.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+    }
+else:
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
+
+REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))
+EMBEDDED = not REDIS_URL
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "musicsync",
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": 2,
+                "SOCKET_TIMEOUT": 2,
+            },
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "musicsync",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    # django-ratelimit wants a shared cache; with no Redis, limits are per process.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# --- Background jobs ----------------------------------------------------------------
+
+_DRAMATIQ_MIDDLEWARE = [
+    "dramatiq.middleware.AgeLimit",
+    "dramatiq.middleware.TimeLimit",
+    "dramatiq.middleware.Callbacks",
+    "dramatiq.middleware.Retries",
+    "django_dramatiq.middleware.AdminMiddleware",
+    "django_dramatiq.middleware.DbConnectionsMiddleware",
+]
+if REDIS_URL:
+    DRAMATIQ_BROKER = {
+        "BROKER": "dramatiq.brokers.redis.RedisBroker",
+        "OPTIONS": {"url": REDIS_URL, "namespace": env_str("DRAMATIQ_NAMESPACE", "musicsync")},
+        "MIDDLEWARE": _DRAMATIQ_MIDDLEWARE,
+    }
+else:
+    DRAMATIQ_BROKER = {
+        "BROKER": "dramatiq.brokers.stub.StubBroker",
+        "OPTIONS": {},
+        "MIDDLEWARE": _DRAMATIQ_MIDDLEWARE,
+    }
+DRAMATIQ_TASKS_DATABASE = "default"
+DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
+# Embedded mode runs a worker inside the web process; tests start their own.
+MUSICSYNC_EMBEDDED_WORKER = env_bool("MUSICSYNC_EMBEDDED_WORKER", EMBEDDED and not TESTING)
+MUSICSYNC_WORKER_THREADS = env_int("MUSICSYNC_WORKER_THREADS", 2, minimum=1)
+
+# --- Auth ---------------------------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "account_login"
+
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = env_choice(
+    "ACCOUNT_EMAIL_VERIFICATION", "optional", ["none", "optional", "mandatory"]
+)
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_GET = False
+
+MUSICSYNC_2FA = env_choice("MUSICSYNC_2FA", "optional", ["off", "optional", "required"])
+OTP_TOTP_ISSUER = "Music Sync Hub"
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Music Sync Hub <noreply@localhost>")
+
+# --- Platforms ----------------------------------------------------------------------
+
+SPOTIFY_CLIENT_ID = env_str("SPOTIFY_CLIENT_ID")
+SPOTIFY_CLIENT_SECRET = env_str("SPOTIFY_CLIENT_SECRET")
+GOOGLE_CLIENT_ID = env_str("GOOGLE_CLIENT_ID")
+GOOGLE_CLIENT_SECRET = env_str("GOOGLE_CLIENT_SECRET")
+_real_credentials = bool(SPOTIFY_CLIENT_ID or GOOGLE_CLIENT_ID)
+
+# The sandbox stands in for both platforms unless real credentials are configured.
+# With DEBUG off it is served only when MUSICSYNC_SANDBOX says so explicitly.
+MUSICSYNC_SANDBOX = env_bool("MUSICSYNC_SANDBOX", not _real_credentials and (DEBUG or TESTING))
+SANDBOX_URL = env_url("SANDBOX_URL", f"{SITE_URL}/sandbox")
+if MUSICSYNC_SANDBOX:
+    _spotify_accounts, _spotify_api = (
+        f"{SANDBOX_URL}/spotify/accounts",
+        f"{SANDBOX_URL}/spotify/api/v1",
+    )
+    _google_oauth, _youtube_api = f"{SANDBOX_URL}/google", f"{SANDBOX_URL}/youtube"
+    SPOTIFY_CLIENT_ID = SPOTIFY_CLIENT_ID or "sandbox-spotify-client"
+    SPOTIFY_CLIENT_SECRET = SPOTIFY_CLIENT_SECRET or "sandbox-spotify-secret"
+    GOOGLE_CLIENT_ID = GOOGLE_CLIENT_ID or "sandbox-google-client.apps.googleusercontent.com"
+    GOOGLE_CLIENT_SECRET = GOOGLE_CLIENT_SECRET or "sandbox-google-secret"
+else:
+    _spotify_accounts, _spotify_api = "https://accounts.spotify.com", "https://api.spotify.com/v1"
+    _google_oauth, _youtube_api = "https://accounts.google.com", "https://youtube.googleapis.com"
+SPOTIFY_ACCOUNTS_URL = env_url("SPOTIFY_ACCOUNTS_URL", _spotify_accounts)
+SPOTIFY_API_URL = env_url("SPOTIFY_API_URL", _spotify_api)
+GOOGLE_OAUTH_URL = env_url("GOOGLE_OAUTH_URL", _google_oauth)
+YOUTUBE_API_URL = env_url("YOUTUBE_API_URL", _youtube_api)
+
+YOUTUBE_DAILY_QUOTA = env_int("YOUTUBE_DAILY_QUOTA", 10_000, minimum=1)
+YOUTUBE_QUOTA_COSTS = {
+    "list": env_int("YOUTUBE_COST_LIST", 1, minimum=0),
+    "insert": env_int("YOUTUBE_COST_WRITE", 50, minimum=0),
+    "update": env_int("YOUTUBE_COST_WRITE", 50, minimum=0),
+    "delete": env_int("YOUTUBE_COST_WRITE", 50, minimum=0),
+    "rate": env_int("YOUTUBE_COST_WRITE", 50, minimum=0),
+    "getRating": env_int("YOUTUBE_COST_LIST", 1, minimum=0),
+    "search": env_int("YOUTUBE_COST_SEARCH", 100, minimum=0),
+}
+PLATFORM_HTTP_TIMEOUT = env_float("PLATFORM_HTTP_TIMEOUT", 20.0, minimum=0.1)
+
+# --- Encryption ---------------------------------------------------------------------
+
+# Comma-separated Fernet keys, newest first; older keys still decrypt (rotation).
+FIELD_ENCRYPTION_KEY = env_list("FIELD_ENCRYPTION_KEY")
+if not FIELD_ENCRYPTION_KEY:
+    if not DEBUG and not TESTING:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set when DEBUG is off")
+    # A fixed development key, so a demo database survives restarts; never for production.
+    FIELD_ENCRYPTION_KEY = ["bXVzaWNzeW5jLWRldmVsb3BtZW50LWtleS0wMDAwMDA="]
+
+# --- REST API -----------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Music Sync Hub API",
+    "DESCRIPTION": "Keep Spotify and YouTube playlists and liked songs in step.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Static, i18n, security ---------------------------------------------------------
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440, minimum=1024)
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+if not DEBUG and not TESTING:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^health$", r"^metrics$"]
+
+# --- Observability ------------------------------------------------------------------
+
+SENTRY_DSN = env_url("SENTRY_DSN")
+LOG_LEVEL = env_choice("LOG_LEVEL", "info", ["debug", "info", "warning", "error"]).upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "dramatiq": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+    },
+}
+
+# Runs that have not sent a heartbeat for this long are taken to be dead and resumed.
+RUN_STALE_AFTER_SECONDS = env_int("RUN_STALE_AFTER_SECONDS", 300, minimum=10)
+
+os.makedirs(VAR_DIR, exist_ok=True)
