@@ -1,0 +1,567 @@
+"""Text normalisation for matching: folding, title parsing, noise and version words.
+
+Everything here is pure and cheap. A track is parsed once into :class:`Parsed`; the
+scorer then only compares the parsed forms.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+try:
+    from anyascii import anyascii
+except ImportError:  # pragma: no cover - the pinned requirement; this keeps imports working
+
+    def anyascii(text: str) -> str:
+        # Without transliteration, at least fold accents ("Dança" -> "Danca").
+        decomposed = unicodedata.normalize("NFKD", text)
+        return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+from platforms.types import Platform, Track
+
+# --- folding -------------------------------------------------------------------------
+
+# Emoji and other pictographs would transliterate to ":name:" words; drop them first.
+_SYMBOL_CATEGORIES = frozenset({"So", "Sk", "Cs", "Co", "Cn"})
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_DOLLAR_RE = re.compile(r"(?<=\w)\$|\$(?=[a-zA-Z])")
+
+
+def _strip_symbols(text: str) -> str:
+    if text.isascii():
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) not in _SYMBOL_CATEGORIES)
+
+
+def fold(text: str) -> str:
+    """Case-, accent- and script-folded text with punctuation kept.
+
+    Both sides go through the same transliteration, so "Dança" meets "Danca" and
+    "Ёлка" meets "Elka"; scripts the other side wrote natively still compare equal.
+    """
+    text = unicodedata.normalize("NFKC", text or "")
+    if not text.isascii():
+        text = anyascii(_strip_symbols(text))
+    # "Ke$ha", "Ma$e", "Ty Dolla $ign": the dollar is a letter in names.
+    return _DOLLAR_RE.sub("s", text).casefold()
+
+
+def words(text: str) -> str:
+    """Folded text reduced to words separated by single spaces (no punctuation)."""
+    return " ".join(_NON_WORD.sub(" ", text.replace("'", "")).split())
+
+
+def squash(text: str) -> str:
+    """Words run together, so "dojacatVEVO" can contain "Doja Cat"."""
+    return _NON_WORD.sub("", text.replace("'", ""))
+
+
+# --- vocabulary ---------------------------------------------------------------------
+
+# Words that describe the upload, not the recording, in the languages the platforms
+# see most. A bracket made only of these (and years, "prod. X") is dropped.
+NOISE_WORDS = frozenset(
+    """
+    official oficial officiel officiele offiziell offizielles offizielle ufficiale oficjalny
+    resmi resmi klip rasmi
+    music musica musique musik muzik muzika musical
+    video videos vide clip clipe clipa videoclip videoklip videoclipe klip musicvideo
+    audio lyric lyrics lyrical letra letras paroles testo songtext sozleri lirik
+    visualizer visualiser visualisation visualization
+    hd hq uhd 4k 8k 1080p 720p 60fps mv m v pv
+    full song songs version versao ver
+    remaster remastered remasterizado remasterizada remasterise remastered
+    explicit clean dirty uncensored censored
+    new nuevo nueva exclusive exclusiva estreno premiere
+    en con with de the a and e y of by in
+    original mono stereo single edit radio
+    """.split()
+)
+# Noise words that are also common title words ("Music", "Video", "Love Song"):
+# only stripped from the end of a segment or inside brackets, never from the middle.
+
+# Versions that are different recordings from the song. Keys are canonical names;
+# values are folded word sequences that announce them.
+VERSION_MARKERS: dict[str, tuple[str, ...]] = {
+    "live": (
+        "live",
+        "en vivo",
+        "ao vivo",
+        "en directo",
+        "dal vivo",
+        "en concierto",
+        "en concert",
+        "in concert",
+        "live at",
+        "unplugged",
+        "canli",
+        "na zywo",
+        "concert",
+    ),
+    "remix": ("remix", "rmx", "remixed", "bootleg", "mashup", "vip mix", "club mix", "flip"),
+    "cover": ("cover", "covered by", "covers"),
+    "acoustic": ("acoustic", "acustico", "acustica", "acoustique", "akustik", "akustisch"),
+    "karaoke": ("karaoke", "sing along", "singalong"),
+    "instrumental": ("instrumental", "instrumentale", "backing track", "minus one"),
+    "nightcore": ("nightcore",),
+    "sped up": ("sped up", "speed up", "spedup", "speedup", "sped"),
+    "slowed": ("slowed", "slowed reverb", "reverb"),
+    "8d": ("8d", "8d audio"),
+}
+_VERSION_RE = {
+    name: re.compile(r"\b(?:" + "|".join(re.escape(m) for m in markers) + r")\b")
+    for name, markers in VERSION_MARKERS.items()
+}
+# One scan for "any version word at all" keeps the common case (none) fast.
+_ANY_VERSION_RE = re.compile(
+    r"\b(?:"
+    + "|".join(re.escape(m) for markers in VERSION_MARKERS.values() for m in markers)
+    + r")\b"
+)
+
+# Featured-artist markers. "with" and "x" only count as separators between names.
+_FEAT_RE = re.compile(r"\b(?:feat|ft|featuring|feats)\b\.?")
+_WITH_RE = re.compile(r"\b(?:feat|ft|featuring|with|con|part|participacao|avec)\b\.?")
+_ARTIST_SPLIT_RE = re.compile(r"\s*(?:,|&|\+|/|\bx\b|\band\b|\by\b|\be\b|\bvs\b\.?|;)\s*")
+
+_BRACKETS_RE = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]|\{([^{}]*)\}|【([^】]*)】|<([^<>]*)>")
+# Japanese and Korean uploads quote the title: Artist「Title」, Artist 'Title' MV.
+_QUOTED_RE = re.compile(r"[「『]([^」』]+)[」』]|\"([^\"]{2,})\"|(?:^|\s)'(.{2,}?)'(?=\s|$)")
+# Segment separators in free-form video titles: spaced dashes, pipes, slashes, colons.
+_SEPARATOR_RE = re.compile(
+    r"\s+[-\u2013\u2014~]+\s*|\s*[-\u2013\u2014~]+\s+|\s*[|\u2502/]{1,2}\s*|:\s+|\s_\s|\s*#\s*"
+)
+# Where CJK text meets Latin text ("林俊傑 JJ Lin【小酒窩 Dimples】") the two usually say
+# the same thing twice (native name, then translation): treat the boundary as a separator.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_SCRIPT_BOUNDARY_RE = re.compile(rf"(?<=[{_CJK}])\s*(?=[A-Za-z])|(?<=[A-Za-z])\s*(?=[{_CJK}])")
+_YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
+_PROD_RE = re.compile(r"^\s*(?:prod|produced|dir|directed|shot|video by|mixed)\b")
+
+
+def version_tags(text: str) -> frozenset[str]:
+    """Canonical version names announced in already-folded ``text``."""
+    if not _ANY_VERSION_RE.search(text):
+        return frozenset()
+    return frozenset(name for name, rx in _VERSION_RE.items() if rx.search(text))
+
+
+def is_noise(segment_words: str, *, bracket: bool = False) -> bool:
+    """True when a bracket or segment says nothing about which song it is.
+
+    Numbers count as noise only in brackets ("(2011)"): "44" or "3:15" can be a title.
+    """
+    if not segment_words:
+        return True
+    if _PROD_RE.match(segment_words):
+        return True
+    return all(w in NOISE_WORDS or (bracket and w.isdigit()) for w in segment_words.split())
+
+
+def strip_trailing_noise(segment_words: str) -> str:
+    """Drop a run of noise words at the end ("Girlfriend Official Video Lyric Song")."""
+    parts = segment_words.split()
+    end = len(parts)
+    while end > 0 and (parts[end - 1] in NOISE_WORDS or _YEAR_RE.fullmatch(parts[end - 1])):
+        end -= 1
+    return " ".join(parts[:end]) if end else segment_words
+
+
+def split_artists(text: str) -> list[str]:
+    """ "A, B & C feat. D" -> ["a", "b", "c", "d"] (folded words)."""
+    text = _WITH_RE.sub(",", text)
+    names = (words(p) for p in _ARTIST_SPLIT_RE.split(text))
+    return [n for n in names if n]
+
+
+def remove_feat(text: str) -> tuple[str, str]:
+    """Split folded ``text`` at a featuring marker: (before, featured part)."""
+    m = _FEAT_RE.search(text)
+    if not m:
+        return text, ""
+    return text[: m.start()], text[m.end() :]
+
+
+# --- channels -----------------------------------------------------------------------
+
+_TOPIC_RE = re.compile(r"\s*-\s*topic\s*$", re.IGNORECASE)
+_VEVO_RE = re.compile(r"vevo\s*$", re.IGNORECASE)
+_CHANNEL_NOISE_RE = re.compile(
+    r"\b(?:official|oficial|officiel|music|musica|musik|tv|channel|canal|records|"
+    r"recordings|entertainment|band|hd)\b"
+)
+
+
+_CHANNEL_SUFFIX_RE = re.compile(r"(?:official|oficial|officiel|music|musica|tv|channel)+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    name: str  # folded words, channel noise removed
+    squashed: str
+    topic: bool  # "Artist - Topic": YouTube Music's auto-generated artist channel
+    vevo: bool  # "artistVEVO": the artist's label channel
+
+    @property
+    def is_artist(self) -> bool:
+        """Whether the channel name is known to be the artist (not a label or a fan)."""
+        return self.topic or self.vevo
+
+
+def parse_channel(channel: str) -> Channel:
+    folded = fold(channel).strip()
+    topic = bool(_TOPIC_RE.search(folded))
+    if topic:
+        folded = _TOPIC_RE.sub("", folded)
+    vevo = bool(_VEVO_RE.search(folded)) and len(folded) > 4
+    if vevo:
+        folded = _VEVO_RE.sub("", folded)
+    cleaned = words(_CHANNEL_NOISE_RE.sub(" ", folded)) if not topic else words(folded)
+    name = cleaned or words(folded)
+    squashed = name.replace(" ", "")
+    if not topic:
+        # "CuisillosOficial", "BrunoMarsMusic": the same words run together.
+        squashed = _CHANNEL_SUFFIX_RE.sub("", squashed) or squashed
+    return Channel(name=name, squashed=squashed, topic=topic, vevo=vevo)
+
+
+# --- parsed tracks ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One part of a video title between separators ("Artist - Title | Label")."""
+
+    text: str  # folded words, featured artists removed
+    variants: tuple[str, ...]  # ``text`` and ``text`` without trailing noise
+    featured: str  # folded words after "feat."/"ft." in this part
+    names: tuple[str, ...] = ()  # the part read as a list of artists ("a, b & c")
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """The comparable forms of one track, computed once per track.
+
+    Spotify: ``core`` is the title without qualifiers ("- 2011 Remaster", "(Live)") or
+    featured artists; ``full`` keeps meaningful qualifiers. YouTube: ``segments`` are
+    the parts of the title, any of which may be the song's title or its artist.
+    ``text`` holds every word the track shows (title and channel, or title and
+    artists), ``squashed`` the same with spaces removed, to look names up in.
+    """
+
+    platform: Platform
+    core: str
+    full: str
+    segments: tuple[Segment, ...]
+    artists: tuple[str, ...]  # credited artists (Spotify), channel artist (YouTube)
+    featured: tuple[str, ...]  # guests named in the title
+    album: str
+    works: tuple[str, ...]  # the album or film a Spotify track comes from ("From 'Encanto'")
+    flat: str  # the title's words with noise brackets dropped (YouTube)
+    text: str
+    squashed: str
+    versions: frozenset[str]
+    allowed_versions: frozenset[str]
+    channel: Channel | None
+    duration_ms: int | None
+    isrc: str
+
+
+def _bracket_parts(folded: str) -> tuple[str, list[str]]:
+    """Remove bracketed parts of ``folded``; return what is left and the parts."""
+    parts: list[str] = []
+
+    def keep(m: re.Match[str]) -> str:
+        parts.append(next(g for g in m.groups() if g is not None))
+        return " | "
+
+    rest = folded
+    # Nested brackets: repeat until none are left (rarely more than two rounds).
+    for _ in range(3):
+        new = _BRACKETS_RE.sub(keep, rest)
+        if new == rest:
+            break
+        rest = new
+    return rest, parts
+
+
+def _inline_bracket(m: re.Match[str]) -> str:
+    """Keep a bracket's words in place unless it is noise, a version or a guest list."""
+    inner = words(next(g for g in m.groups() if g is not None))
+    if is_noise(inner, bracket=True) or version_tags(inner) or remove_feat(inner)[1]:
+        return " | "
+    return f" {inner} "
+
+
+def _add(variants: list[str], text: str) -> None:
+    if text and text not in variants:
+        variants.append(text)
+
+
+def _trailing_versions(core: str) -> tuple[str, frozenset[str]]:
+    """ "quien tv remix" -> ("quien tv", {"remix"}); "live forever" is left alone."""
+    parts = core.split()
+    for cut in range(len(parts) - 1, 0, -1):
+        tail = " ".join(parts[cut:])
+        tags = version_tags(tail)
+        if not tags or any(not version_tags(w) and w not in NOISE_WORDS for w in parts[cut:]):
+            break
+        if cut and tags:
+            return " ".join(parts[:cut]), tags
+    return core, frozenset()
+
+
+_FROM_RE = re.compile(
+    r"^\s*(?:from|de|aus|dal|du|tema de|theme from)\b\s*(?:the\s+)?(?:film|movie)?"
+)
+
+
+def _works(album: str, qualifiers: list[str], core: str) -> tuple[str, ...]:
+    """Names of the album, film or show a track comes from, for videos that name it."""
+    names: list[str] = []
+    head, _ = _bracket_parts(album)
+    head = re.split(r" - |: | \| ", head)[0]
+    _add(names, words(head))
+    for q in qualifiers:
+        m = _FROM_RE.match(q)
+        if m:
+            _add(names, words(q[m.end() :]))
+    # A single's album is its title: naming it again proves nothing.
+    return tuple(n for n in names if len(n) >= 4 and n != core and not is_noise(n))
+
+
+def parse_spotify(track: Track) -> Parsed:
+    folded = fold(track.title)
+    rest, brackets = _bracket_parts(folded)
+    # "Song - 2011 Remaster", "Song - Live at X": the part after " - " qualifies it.
+    head, _, suffix = rest.partition(" - ")
+    head_no_feat, head_feat = remove_feat(head)
+    core = words(head_no_feat) or words(head)
+    if not core:
+        # "[The Jackie] (with J. Cole)": the title itself is in brackets.
+        core = next((words(b) for b in brackets if not remove_feat(words(b))[1]), words(folded))
+    core, tail_versions = _trailing_versions(core)
+    qualifiers = [words(b) for b in brackets] + [words(suffix)]
+    versions = version_tags(" | ".join(qualifiers)) | tail_versions
+    featured: list[str] = split_artists(head_feat) if head_feat else []
+    for q in brackets + [suffix]:
+        q = q.strip()
+        _, feat = remove_feat(q)
+        if feat:
+            featured += split_artists(feat)
+        elif q.startswith(("with ", "con ")):
+            featured += split_artists(q[4:])
+    artists = tuple(dict.fromkeys(a for a in (words(fold(x)) for x in track.artists) if a))
+    featured_t = tuple(f for f in dict.fromkeys(featured) if f not in artists)
+    kept = [q for q in qualifiers if q and not is_noise(q, bracket=True) and not remove_feat(q)[1]]
+    full = " ".join([core] + kept)
+    album = words(fold(track.album))
+    works = _works(fold(track.album), brackets + [suffix], core)
+    text = " ".join([words(folded), *artists, *featured_t])
+    return Parsed(
+        platform=track.platform,
+        core=core,
+        full=full,
+        segments=(Segment(core, (core,), ""),),
+        artists=artists,
+        featured=featured_t,
+        album=album,
+        works=works,
+        flat=core,
+        text=text,
+        squashed=squash(text),
+        versions=versions,
+        # A track on "MTV Unplugged" or "Cover Sessions" is that version, titled or not;
+        # so is every track of an artist called "sped up nightcore".
+        allowed_versions=versions | version_tags(album) | version_tags(" ".join(artists)),
+        channel=None,
+        duration_ms=track.duration_ms,
+        isrc=track.isrc.strip().upper(),
+    )
+
+
+def parse_youtube(track: Track) -> Parsed:
+    title = track.title
+    if not title.isascii():
+        title = _SCRIPT_BOUNDARY_RE.sub(" | ", title)
+    folded = fold(title)
+    channel = parse_channel(track.channel)
+    quoted = [next(g for g in m.groups() if g is not None) for m in _QUOTED_RE.finditer(folded)]
+    rest, brackets = _bracket_parts(folded)
+    segments: list[Segment] = []
+    featured: list[str] = []
+    version_text: list[str] = []
+    flat_parts: list[str] = []
+
+    def add_segment(raw: str, *, bracket: bool) -> None:
+        seg = words(raw)
+        if not seg:
+            return
+        version_text.append(seg)
+        before, feat = remove_feat(seg)
+        if feat:
+            featured.extend(split_artists(feat))
+        elif bracket and seg.startswith("with "):
+            featured.extend(split_artists(seg[5:]))
+            return
+        before = before.strip()
+        if not bracket:
+            flat_parts.append(before)
+        if not before or is_noise(before, bracket=bracket):
+            return
+        variants: list[str] = []
+        _add(variants, before)
+        _add(variants, strip_trailing_noise(before))
+        names = tuple(split_artists(remove_feat(raw)[0]))
+        segments.append(Segment(before, tuple(variants), feat.strip(), names))
+
+    for raw in _SEPARATOR_RE.split(rest):
+        add_segment(raw, bracket=False)
+    # "Trippie Redd ft Juice WRLD ( KNIGHT CRAWLER )", 'Artist「Title」': the title can
+    # sit in brackets or quotes.
+    for raw in brackets:
+        for part in _SEPARATOR_RE.split(raw):
+            add_segment(part, bracket=True)
+    for raw in quoted:
+        for part in _SEPARATOR_RE.split(raw):
+            add_segment(part, bracket=False)
+    # "Psycho (Pt. 2)": a bracket can also be part of the title it follows.
+    if brackets:
+        inline = _BRACKETS_RE.sub(_inline_bracket, folded)
+        if inline != folded:
+            for raw in _SEPARATOR_RE.split(inline):
+                before = words(remove_feat(words(raw))[0])
+                if before and not is_noise(before) and all(before != s.text for s in segments):
+                    variants: list[str] = []
+                    _add(variants, before)
+                    _add(variants, strip_trailing_noise(before))
+                    segments.append(Segment(before, tuple(variants), ""))
+    whole = words(folded)
+    if not segments:
+        segments.append(Segment(whole, (whole,), ""))
+    flat = strip_trailing_noise(" ".join(p for p in flat_parts if p)) or whole
+    text = " ".join([whole, channel.name])
+    versions = version_tags(" | ".join(version_text))
+    if "karaoke" in channel.name or "nightcore" in channel.name:
+        versions |= version_tags(channel.name)
+    artists = (channel.name,) if channel.is_artist and channel.name else ()
+    return Parsed(
+        platform=track.platform,
+        core=segments[0].variants[-1],
+        full=flat,
+        segments=tuple(segments),
+        artists=artists,
+        featured=tuple(dict.fromkeys(f for f in featured if f not in artists)),
+        album="",
+        works=(),
+        flat=flat,
+        text=text,
+        squashed=squash(whole) + "|" + channel.squashed,
+        versions=versions,
+        # An uploader who calls themselves "sped up nightcore" marks every upload so.
+        allowed_versions=versions | version_tags(channel.name),
+        channel=channel,
+        duration_ms=track.duration_ms,
+        isrc=track.isrc.strip().upper(),
+    )
+
+
+# --- what a track is, in a person's words -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SongGuess:
+    """A track's artist and title as a person would type them (original script kept)."""
+
+    artist: str
+    title: str
+    versions: frozenset[str]
+
+
+def _clean_display(text: str) -> str:
+    """Drop noise brackets, guests and trailing noise words, keeping the original letters."""
+
+    def bracket(m: re.Match[str]) -> str:
+        inner = words(fold(next(g for g in m.groups() if g is not None)))
+        if is_noise(inner, bracket=True) or remove_feat(inner)[1] or inner.startswith("with "):
+            return " "
+        return m.group(0)
+
+    text = _BRACKETS_RE.sub(bracket, text)
+    m = _FEAT_RE.search(text.casefold())
+    if m:
+        text = text[: m.start()]
+    parts = text.split()
+    while parts and words(fold(parts[-1])) in NOISE_WORDS | {""}:
+        parts.pop()
+    return " ".join(parts).strip(" -|/:~\u2013\u2014")
+
+
+def guess_song(track: Track) -> SongGuess:
+    """Artist and title of a track; for a video, read from its title and channel.
+
+    Spotify says both. A video title is read "Artist - Title" unless the channel is the
+    artist ("Title" on "Artist - Topic"), or one part of it is the channel's name.
+    """
+    if track.platform is not Platform.YOUTUBE:
+        parsed = parse_spotify(track)
+        head = _BRACKETS_RE.sub(" ", track.title.split(" - ")[0])
+        title = _clean_display(head) or _clean_display(track.title) or track.title
+        artist = track.artists[0] if track.artists else ""
+        return SongGuess(artist, title, parsed.versions)
+    parsed = parse_youtube(track)
+    channel = parsed.channel
+    display_channel = _TOPIC_RE.sub("", track.channel.strip())
+    if channel is not None and channel.vevo:
+        display_channel = display_channel[: -len("vevo")].strip()
+    raw = _strip_symbols(track.title)
+    if not raw.isascii():
+        raw = _SCRIPT_BOUNDARY_RE.sub(" | ", raw)
+    quoted = [next(g for g in m.groups() if g is not None) for m in _QUOTED_RE.finditer(raw)]
+    rest = _BRACKETS_RE.sub(" | ", raw) if not quoted else raw
+    parts = [p for p in (_clean_display(p) for p in _SEPARATOR_RE.split(rest)) if p]
+    artist, title = "", ""
+    if channel is not None and channel.topic:
+        artist, title = display_channel, _clean_display(raw)
+    elif quoted:
+        title = _clean_display(quoted[0])
+        before = raw.split(quoted[0])[0].strip(" \"'「『")
+        before_parts = [p for p in _SEPARATOR_RE.split(before) if _clean_display(p)]
+        artist = _clean_display(before_parts[0]) if before_parts else display_channel
+    elif len(parts) >= 2:
+        # The part that is the channel's name is the artist; otherwise "Artist - Title".
+        named = [
+            i
+            for i, p in enumerate(parts[:2])
+            if channel is not None and squash(words(fold(p))) == channel.squashed
+        ]
+        if named:
+            a = named[0]
+        else:
+            # "Title | Film | Cast" puts the title first; "Artist - Title" the artist.
+            first = _SEPARATOR_RE.search(rest)
+            a = 1 if first is not None and "|" in first.group(0) else 0
+        artist, title = parts[a], parts[1 - a]
+    else:
+        title = parts[0] if parts else _clean_display(raw) or raw
+        artist = display_channel if channel is not None and channel.is_artist else ""
+    return SongGuess(artist.strip(), title.strip(), parsed.versions)
+
+
+def normalized_key(track: Track) -> str:
+    """A stable text key for a song, the same from either platform when parsing agrees.
+
+    "doja cat|vegas", "nirvana|lithium|live": folded primary artist, core title, and the
+    versions that make it another recording. Usable as a shared match-cache key.
+    """
+    guess = guess_song(track)
+    artist = split_artists(fold(guess.artist))
+    title = words(remove_feat(fold(guess.title))[0])
+    if track.platform is not Platform.YOUTUBE:
+        title = parse_spotify(track).core
+    title, tail = _trailing_versions(title)
+    versions = sorted(guess.versions | tail)
+    return "|".join([artist[0] if artist else "", title, *versions])

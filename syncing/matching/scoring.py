@@ -1,0 +1,341 @@
+"""Score candidates against a source track and decide: a match, a suggestion, or none."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import Indel
+from rapidfuzz.fuzz import partial_ratio
+
+from platforms.types import Platform, Track
+
+from .normalize import Channel, Parsed, parse_spotify, parse_youtube, strip_trailing_noise
+
+# Chosen on the development cases (see docs/matching.md): at ACCEPT_THRESHOLD the
+# matcher keeps precision above 0.995 with recall above 0.96 in both directions.
+ACCEPT_THRESHOLD = 0.70
+# Between the two: shown in the review queue as a suggestion, never applied alone.
+REVIEW_THRESHOLD = 0.40
+
+# Spotify and YouTube uploads of one recording differ by a few seconds (intros,
+# silence); more than this means another edit or another recording.
+DURATION_TOLERANCE_MS = 7_000
+DURATION_FAR_MS = 30_000
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredCandidate:
+    index: int
+    track: Track
+    confidence: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    choice: int | None
+    confidence: float
+    reasons: tuple[str, ...]
+    ranked: list[ScoredCandidate] = field(default_factory=list)
+
+    @property
+    def suggestion(self) -> ScoredCandidate | None:
+        """The best candidate when it is worth showing a person (accepted or not)."""
+        if self.ranked and self.ranked[0].confidence >= REVIEW_THRESHOLD:
+            return self.ranked[0]
+        return None
+
+
+def parse_track(track: Track) -> Parsed:
+    if track.platform is Platform.YOUTUBE:
+        return parse_youtube(track)
+    return parse_spotify(track)
+
+
+def _similarity(a: str, b: str) -> float:
+    if a == b or a.replace(" ", "") == b.replace(" ", ""):
+        return 1.0
+    return Indel.normalized_similarity(a, b)
+
+
+def _contains(name: str, text: str) -> bool:
+    return f" {name} " in f" {text} "
+
+
+# A title found whole inside a longer part of the video title ("Face the World 2020
+# Tribute") scores this: enough with the artist for a suggestion, not alone a match.
+CONTAINED_TITLE = 0.8
+
+
+def title_agreement(spotify: Parsed, video: Parsed, names: Sequence[str]) -> tuple[float, int]:
+    """How well the Spotify title agrees with the best part of the video title.
+
+    Returns the similarity (0..1) and the index of the segment that holds the title
+    (-1 when the title was found only by removing the artist's name from the words).
+    """
+    best, where = 0.0, -1
+    for i, seg in enumerate(video.segments):
+        for v in seg.variants:
+            s = _similarity(spotify.core, v)
+            if s > best:
+                best, where = s, i
+        if best == 1.0:
+            return best, where
+    if where >= 0 and best < 1.0:
+        # "Metamorphosis" vs "Metamorphosis 2", "Teil 1" vs "Teil 12": another part.
+        a = {w for w in spotify.core.split() if w.isdigit()}
+        b = {w for w in video.segments[where].text.split() if w.isdigit()}
+        if a != b:
+            best *= 0.85
+    if best < 0.8 and len(spotify.core) >= 4:
+        # "Face the World 2020 Tribute": the whole title inside a longer part.
+        for i, seg in enumerate(video.segments):
+            v = seg.variants[-1]
+            if _contains(spotify.core, v):
+                best, where = CONTAINED_TITLE, i
+                break
+    # "bonobo kong (music video)", "Pink Floyd-Hey You": no separator, so take the
+    # artist's name out and compare what is left.
+    if best < 0.9:
+        for name in names:
+            if _contains(name, video.flat):
+                rest = f" {video.flat} ".replace(f" {name} ", " ", 1)
+                rest = strip_trailing_noise(" ".join(w for w in rest.split() if w not in _GLUE))
+                s = _similarity(spotify.core, rest)
+                if s > best:
+                    best, where = s, -1
+    return best, where
+
+
+# Words that join an artist's name to a title without a separator.
+_GLUE = frozenset({"by", "ft", "feat", "featuring", "x", "and", "with", "de", "von", "of"})
+
+
+def _name_found(name: str, text: str, squashed: str) -> float:
+    """How surely the artist ``name`` appears in a track's words (0..1)."""
+    if _contains(name, text):
+        return 1.0
+    sq = name.replace(" ", "")
+    # Run-together names ("dojacatVEVO", "TheCureVEVO") need enough letters to be safe.
+    if len(sq) >= 4 and sq in squashed:
+        return 1.0
+    tokens = [t for t in name.split() if len(t) > 2 and t not in _NAME_FILLERS]
+    if len(tokens) > 1:
+        found = sum(1 for t in tokens if _contains(t, text))
+        # "Angela Aguilar" in "Leonardo, Angela y Majo Aguilar".
+        if found == len(tokens):
+            return 0.9
+        # "Christopher von Uckermann" as "Christopher Uckermann".
+        if found >= 2 and found / len(tokens) >= 0.6:
+            return 0.85
+    if len(sq) >= 6:
+        return partial_ratio(name, text, score_cutoff=88) / 100
+    return 0.0
+
+
+_NAME_FILLERS = frozenset({"the", "and", "los", "las", "del", "des", "der", "die", "les", "von"})
+
+
+def _short_form(shown: str, name: str) -> bool:
+    """Whether ``shown`` is ``name`` without some of its words ("jackson 5", "the jackson 5")."""
+    if shown == name or len(shown) < 4:
+        return False
+    ours = set(name.split())
+    theirs = shown.split()
+    return all(t in ours for t in theirs) and any(
+        len(t) >= 4 and t not in _NAME_FILLERS for t in theirs
+    )
+
+
+def _channel_is(name: str, channel: Channel) -> bool:
+    if not channel.squashed:
+        return False
+    sq = name.replace(" ", "")
+    if sq == channel.squashed:
+        return True
+    if len(sq) >= 4 and len(channel.squashed) >= 4:
+        if sq in channel.squashed or channel.squashed in sq:
+            return True
+    return _similarity(sq, channel.squashed) >= 0.85
+
+
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    title: float
+    artist: float  # 1 lead artist agrees, ~0.9 credited elsewhere, 0 not found
+    who: str
+    lead: bool  # the artist is the video's lead (channel or artist part), not a guest
+    other_artist: bool  # the video shows an artist and it is not ours
+    album: bool
+    uncredited: tuple[str, ...] = ()
+
+
+def _evidence(spotify: Parsed, video: Parsed) -> _Evidence:
+    names = spotify.artists + spotify.featured
+    t, where = title_agreement(spotify, video, names)
+    best, who, lead, lead_segment = 0.0, "", False, -1
+    channel = video.channel
+    for n, name in enumerate(names):
+        guest = n >= len(spotify.artists)
+        found, is_lead, segment = 0.0, False, -1
+        if channel is not None and _channel_is(name, channel):
+            found, is_lead = 1.0, True
+        for i, seg in enumerate(video.segments):
+            if i != where and _contains(name, seg.text):
+                found, segment = 1.0, i
+                # Named second in "Fuego, Manuel Turizo, Duki": a guest, not the lead.
+                is_lead = is_lead or not seg.names or _contains(name, seg.names[0])
+                break
+        if not found and where >= 0:
+            # "Jackson 5" for "The Jackson 5", "Dewa" for "Dewa 19": the video's artist
+            # part names a shorter form of ours.
+            for i, seg in enumerate(video.segments):
+                if i != where and seg.names and _short_form(seg.names[0], name):
+                    found, segment, is_lead = 0.85, i, True
+                    break
+        if not found:
+            found = _name_found(name, video.text, video.squashed)
+        if guest:
+            found *= 0.9
+            is_lead = False
+        if found > best or (found == best and is_lead and not lead):
+            best, who, lead, lead_segment = found, name, is_lead, segment
+        if best >= 1.0 and lead:
+            break
+    shows_artist = (channel is not None and channel.is_artist) or any(
+        i != where for i in range(len(video.segments))
+    )
+    album = False
+    if not best:
+        album = any(_contains(w, video.text) for w in spotify.works)
+    uncredited = _uncredited(names, video, lead_segment) if best else ()
+    return _Evidence(t, best, who, lead, shows_artist and not best, album, uncredited)
+
+
+def _uncredited(names: Sequence[str], video: Parsed, lead_segment: int) -> tuple[str, ...]:
+    """Artists the video shows beside ours that the Spotify track does not credit.
+
+    "Whitney Houston, Clean Bandit - How Will I Know" is Clean Bandit's remake, and
+    "Made You Look ft. Kim Petras" another recording than the solo one.
+    """
+    shown: list[tuple[str, str]] = [("ft", f) for f in video.featured]
+    if lead_segment >= 0:
+        shown += [("co", n) for n in video.segments[lead_segment].names]
+    if video.channel is not None and video.channel.is_artist:
+        shown.append(("ch", video.channel.name))
+    out = []
+    for kind, n in shown:
+        sq = n.replace(" ", "")
+        if len(sq) < 2:
+            continue
+        if any(_contains(o, n) or _contains(n, o) or o.replace(" ", "") == sq for o in names):
+            continue
+        out.append(f"{kind}:{n}")
+    return tuple(dict.fromkeys(out))
+
+
+def _pair(spotify: Parsed, video: Parsed) -> tuple[float, list[str], _Evidence]:
+    """Confidence that ``spotify`` and ``video`` are the same recording, with reasons."""
+    ev = _evidence(spotify, video)
+    reasons = [f"title {ev.title:.2f}"]
+    if ev.artist:
+        role = "lead" if ev.lead else "credited"
+        reasons.append(f"artist {ev.who!r} {role} {ev.artist:.2f}")
+    elif ev.album:
+        reasons.append("album named")
+    elif ev.other_artist:
+        reasons.append("another artist shown")
+    else:
+        reasons.append("artist not shown")
+    if ev.uncredited:
+        reasons.append("also by " + ", ".join(ev.uncredited))
+    return _combine(ev), reasons, ev
+
+
+def _combine(ev: _Evidence) -> float:
+    t = max(0.0, (ev.title - 0.5) / 0.5)
+    if ev.artist >= 0.85:
+        return 0.4 + 0.6 * t
+    if ev.artist:
+        return (0.4 + 0.6 * t) * ev.artist
+    if ev.album:
+        return 0.3 + 0.55 * t
+    if ev.other_artist:
+        return 0.3 * t
+    return 0.6 * t
+
+
+# How far a version difference moves the confidence. A candidate that is a version the
+# source is not (a karaoke for a studio song) is a different recording; a source that
+# is a version its candidate does not announce is weaker evidence, since uploads often
+# leave "live" or "acoustic" out of a title but rarely "karaoke" or "sped up".
+EXTRA_VERSION_FACTOR = 0.5
+MISSING_VERSION_FACTOR = {"live": 0.85, "acoustic": 0.85, "remix": 0.7}
+MISSING_VERSION_DEFAULT = 0.5
+
+
+def _penalties(
+    source: Parsed, cand: Parsed, conf: float, reasons: list[str], *, title: str
+) -> float:
+    # A version word inside the song's own title ("Live Forever") is no marker.
+    extra = sorted(v for v in cand.versions - source.allowed_versions if not _contains(v, title))
+    missing = sorted(v for v in source.versions - cand.allowed_versions if not _contains(v, title))
+    if extra:
+        conf *= EXTRA_VERSION_FACTOR
+        reasons.append("candidate is " + ", ".join(extra))
+    if missing:
+        conf *= min(MISSING_VERSION_FACTOR.get(v, MISSING_VERSION_DEFAULT) for v in missing)
+        reasons.append("candidate is not " + ", ".join(missing))
+    if source.duration_ms and cand.duration_ms:
+        diff = abs(source.duration_ms - cand.duration_ms)
+        if diff <= DURATION_TOLERANCE_MS:
+            reasons.append("duration agrees")
+        elif diff >= DURATION_FAR_MS:
+            conf *= 0.6
+            reasons.append(f"duration differs by {diff // 1000}s")
+        else:
+            conf *= 0.85
+            reasons.append(f"duration differs by {diff // 1000}s")
+    return conf
+
+
+def score(source: Parsed, cand: Parsed) -> tuple[float, tuple[str, ...], float]:
+    """Confidence that ``cand`` is ``source``'s recording, the reasons, and a tie-breaker."""
+    spotify, video = (source, cand) if source.platform is Platform.SPOTIFY else (cand, source)
+    if spotify.isrc and spotify.isrc == video.isrc:
+        return 1.0, ("isrc equal",), 1.0
+    conf, reasons, ev = _pair(spotify, video)
+    conf = _penalties(source, cand, conf, reasons, title=spotify.core)
+    # Among equally confident candidates prefer the artist's own upload, with no
+    # uncredited guests, whose full title (qualifiers too) is closest.
+    tiebreak = (
+        (0.5 if ev.lead else 0.0)
+        - 0.1 * len(ev.uncredited)
+        + 0.2 * _similarity(spotify.full, video.full)
+        - (0.5 if len(reasons) > 2 and reasons[-1].startswith("candidate is") else 0.0)
+    )
+    return max(0.0, min(1.0, conf)), tuple(reasons), tiebreak
+
+
+def match(source: Track, candidates: Sequence[Track]) -> MatchResult:
+    """The best candidate for ``source`` (or none), with confidence and reasons.
+
+    ``ranked`` lists every candidate, best first, for the review queue.
+    """
+    if not candidates:
+        return MatchResult(choice=None, confidence=0.0, reasons=("no candidates",), ranked=[])
+    src = parse_track(source)
+    scored = []
+    for i, cand in enumerate(candidates):
+        conf, reasons, tiebreak = score(src, parse_track(cand))
+        scored.append((-round(conf, 4), -tiebreak, i, conf, reasons))
+    scored.sort()
+    ranked = [
+        ScoredCandidate(index=i, track=candidates[i], confidence=conf, reasons=reasons)
+        for _, _, i, conf, reasons in scored
+    ]
+    best = ranked[0]
+    if best.confidence >= ACCEPT_THRESHOLD:
+        return MatchResult(best.index, best.confidence, best.reasons, ranked)
+    return MatchResult(None, best.confidence, ("below threshold", *best.reasons), ranked)
