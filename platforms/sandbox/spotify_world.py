@@ -180,6 +180,8 @@ class SpotifyWorld:
         self.access_tokens: dict[str, AccessToken] = {}
         self.refresh_tokens: dict[str, RefreshToken] = {}
         self.rate_windows: dict[str, deque[float]] = {}
+        # A test switch: when set, /authorize skips the consent page and signs this user in.
+        self.auto_consent: str | None = None
         self._counter = 0
         self._index: SearchIndex | None = None
         self.add_client("sandbox-spotify-client", "sandbox-spotify-secret", name="Music Sync Hub")
