@@ -1,0 +1,202 @@
+"""Read queries over pairs, runs and the review queue, shared by the pages and the API.
+
+Every ``get_<thing>_for_user`` raises Http404 for what is not the person's, so nobody
+learns that somebody else's pair or run exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+
+from platforms.models import Track
+from syncing.models import ReviewItem, Run, RunChange, SyncPair
+
+# Confidence at or above which a review suggestion is accepted in bulk.
+HIGH_CONFIDENCE = 0.8
+
+
+def _get(qs: QuerySet, pk, what: str):
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404(f"No such {what}.")
+
+
+def _pairs_queryset(*, user) -> QuerySet[SyncPair]:
+    return SyncPair.objects.filter(user=user).select_related(
+        "source__connection", "target__connection"
+    )
+
+
+def get_pair_for_user(*, user, pk) -> SyncPair:
+    return _get(_pairs_queryset(user=user), pk, "sync pair")
+
+
+def get_run_for_user(*, user, pk) -> Run:
+    return _get(
+        Run.objects.filter(user=user).select_related(
+            "pair__source__connection", "pair__target__connection", "undo_of", "retry_of"
+        ),
+        pk,
+        "run",
+    )
+
+
+def get_review_item_for_user(*, user, pk) -> ReviewItem:
+    return _get(
+        ReviewItem.objects.filter(user=user).select_related("source", "pair"), pk, "review item"
+    )
+
+
+def _attach_last_runs(pairs: list[SyncPair]) -> list[SyncPair]:
+    runs = Run.objects.in_bulk([p.last_run_id for p in pairs if p.last_run_id])
+    for pair in pairs:
+        pair.last_run = runs.get(pair.last_run_id)
+    return pairs
+
+
+def pairs_for_user(*, user) -> list[SyncPair]:
+    """The person's pairs, each with ``last_run`` (the latest real run, or None).
+
+    Two queries whatever the number of pairs: the pairs with the id of their last run
+    as a subquery, then those runs.
+    """
+    last = (
+        Run.objects.filter(pair=OuterRef("pk"), dry_run=False)
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
+    )
+    pairs = list(
+        _pairs_queryset(user=user).annotate(last_run_id=Subquery(last)).order_by("created_at")
+    )
+    return _attach_last_runs(pairs)
+
+
+def runs_for_user(
+    *,
+    user,
+    pair: SyncPair | None = None,
+    status: str | None = None,
+    platform: str | None = None,
+    include_dry_runs: bool = True,
+) -> QuerySet[Run]:
+    qs = Run.objects.filter(user=user).select_related(
+        "pair__source__connection", "pair__target__connection"
+    )
+    if pair is not None:
+        qs = qs.filter(pair=pair)
+    if status:
+        qs = qs.filter(status=status)
+    if platform:
+        qs = qs.filter(pair__target_platform=platform)
+    if not include_dry_runs:
+        qs = qs.filter(dry_run=False)
+    return qs.order_by("-created_at", "-pk")
+
+
+def active_runs_for_user(*, user) -> QuerySet[Run]:
+    return runs_for_user(user=user).filter(status__in=Run.ACTIVE)
+
+
+def run_changes(
+    *, run: Run, action: str | None = None, outcome: str | None = None
+) -> QuerySet[RunChange]:
+    qs = RunChange.objects.filter(run=run).select_related("item", "counterpart", "collection")
+    if action:
+        qs = qs.filter(action=action)
+    if outcome:
+        qs = qs.filter(outcome=outcome)
+    return qs.order_by("seq")
+
+
+def run_change_counts(*, run: Run) -> dict[str, int]:
+    """How many changes of each action, plus ``failed`` (any action whose write failed)."""
+    counts = {action: 0 for action in RunChange.Action.values}
+    rows = RunChange.objects.filter(run=run).values("action").annotate(n=Count("pk"))
+    for row in rows:
+        counts[row["action"]] = row["n"]
+    counts["failed"] = RunChange.objects.filter(run=run, outcome=RunChange.Outcome.FAILED).count()
+    return counts
+
+
+def run_last_finished(*, pair: SyncPair) -> Run | None:
+    return (
+        Run.objects.filter(pair=pair, dry_run=False, status__in=Run.FINISHED)
+        .order_by("-finished_at", "-created_at", "-pk")
+        .first()
+    )
+
+
+def run_can_undo(*, run: Run) -> bool:
+    """Undo is offered for the pair's last finished run when it wrote something.
+
+    The service decides for sure; this only keeps a useless button off the page.
+    """
+    if run.dry_run or run.status not in Run.FINISHED or run.trigger == Run.Trigger.UNDO:
+        return False
+    if not (run.added or run.removed):
+        return False
+    last = run_last_finished(pair=run.pair)
+    return last is not None and last.pk == run.pk
+
+
+@dataclass(frozen=True)
+class Candidate:
+    track: Track
+    confidence: float
+    reasons: list[str]
+
+
+def _candidates(item: ReviewItem, tracks: dict[int, Track]) -> list[Candidate]:
+    found = []
+    for raw in item.candidates or []:
+        if not isinstance(raw, dict):
+            continue
+        track = tracks.get(raw.get("track"))
+        if track is None:
+            continue
+        found.append(
+            Candidate(
+                track=track,
+                confidence=float(raw.get("confidence") or 0),
+                reasons=[str(r) for r in raw.get("reasons") or []],
+            )
+        )
+    return found
+
+
+def review_items_open(*, user, pair: SyncPair | None = None) -> list[ReviewItem]:
+    """Open review items, each with ``candidate_list`` (its stored candidates as Tracks).
+
+    Two queries whatever the number of items: the items, then every candidate track.
+    """
+    qs = ReviewItem.objects.filter(user=user, status=ReviewItem.Status.OPEN).select_related(
+        "source", "pair__source", "pair__target"
+    )
+    if pair is not None:
+        qs = qs.filter(pair=pair)
+    items = list(qs.order_by("-best_confidence", "created_at", "pk"))
+    ids = {
+        raw.get("track")
+        for item in items
+        for raw in (item.candidates or [])
+        if isinstance(raw, dict) and isinstance(raw.get("track"), int)
+    }
+    tracks = Track.objects.in_bulk(list(ids)) if ids else {}
+    for item in items:
+        item.candidate_list = _candidates(item, tracks)
+    return items
+
+
+def review_open_count(*, user) -> int:
+    return ReviewItem.objects.filter(user=user, status=ReviewItem.Status.OPEN).count()
+
+
+def review_suggestions_count(*, user, threshold: float = HIGH_CONFIDENCE) -> int:
+    """Open items whose best candidate is sure enough to accept in bulk."""
+    return ReviewItem.objects.filter(
+        Q(user=user, status=ReviewItem.Status.OPEN) & Q(best_confidence__gte=threshold)
+    ).count()
