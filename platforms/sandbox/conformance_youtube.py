@@ -63,6 +63,41 @@ ERROR_SCHEMA: dict[str, Any] = {
     },
 }
 
+_TOKEN_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["access_token", "expires_in", "scope", "token_type"],
+    "additionalProperties": False,
+    "properties": {
+        "access_token": {"type": "string", "minLength": 1},
+        "expires_in": {"type": "integer", "minimum": 1},
+        "refresh_token": {"type": "string", "minLength": 1},
+        "scope": {"type": "string"},
+        "token_type": {"const": "Bearer"},
+        "id_token": {"type": "string", "pattern": r"^[\w-]+\.[\w-]+\.[\w-]*$"},
+    },
+}
+_OAUTH_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "additionalProperties": False,
+    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+}
+_USERINFO_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["sub", "email", "email_verified"],
+    "additionalProperties": False,
+    "properties": {
+        "sub": {"type": "string"},
+        "name": {"type": "string"},
+        "given_name": {"type": "string"},
+        "family_name": {"type": "string"},
+        "picture": {"type": "string"},
+        "email": {"type": "string"},
+        "email_verified": {"type": "boolean"},
+        "hd": {"type": "string"},
+    },
+}
+
 _ETAG = re.compile(r"^[A-Za-z0-9_-]{27}$")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 _ALWAYS_PRESENT = {"kind", "etag", "id"}
@@ -247,3 +282,25 @@ def _part_problems(body: dict[str, Any], part: str) -> list[str]:
         if extra:
             problems.append(f"$.items[{index}]: parts not asked for: {', '.join(sorted(extra))}")
     return problems
+
+
+def validate_google(
+    path: str,
+    method: str,
+    status: int,
+    body: Any,
+    query: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Problems with one response of the Google OAuth endpoints (token, revoke, userinfo)."""
+    if path.endswith("/token") or path.endswith("/revoke"):
+        if status >= 400:
+            schema = _OAUTH_ERROR_SCHEMA
+        elif path.endswith("/token"):
+            schema = _TOKEN_SCHEMA
+        else:
+            schema = {"type": "object", "maxProperties": 0}
+    elif path.endswith("/oauth2/v3/userinfo") and status == 200:
+        schema = _USERINFO_SCHEMA
+    else:
+        return []
+    return _errors(Draft7Validator(schema), body)

@@ -30,7 +30,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from platforms.sandbox.core import SandboxState, maybe_fault, sandbox_root
-from platforms.sandbox.youtube_world import Grant, User, YouTubeWorld
+from platforms.sandbox.youtube_world import CODE_LIFETIME, Grant, User, YouTubeWorld
 
 WSGIApp = Callable[..., Iterable[bytes]]
 DEFAULT_CLIENT_ID = "sandbox-google-client.apps.googleusercontent.com"
@@ -251,8 +251,7 @@ class GoogleOAuthApp:
         if "none" in args.get("prompt", "").split():
             # No session here, so a silent re-authorisation can never succeed.
             return self._redirect_error(redirect_uri, "interaction_required", state)
-        request_id = secrets.token_urlsafe(16)
-        self.world.pending_consents[request_id] = {
+        pending = {
             "client_id": client_id,
             "redirect_uri": redirect_uri,
             "scope": args["scope"],
@@ -263,34 +262,42 @@ class GoogleOAuthApp:
             "code_challenge_method": method or None,
             "nonce": args.get("nonce"),
         }
-        return self._consent_page(request_id, args.get("login_hint", ""), args["scope"])
+        auto_user = self.world.find_user(self.world.auto_consent or "")
+        if auto_user is not None:
+            # Tests that can't click (allauth through Django's test client) turn this on.
+            return self._approve(pending, auto_user)
+        request_id = secrets.token_urlsafe(16)
+        self.world.pending_consents[request_id] = pending
+        return self._consent_page(request, request_id, args.get("login_hint", ""), args["scope"])
 
-    def _consent_page(self, request_id: str, login_hint: str, scope: str) -> Response:
+    def _consent_page(
+        self, request: Request, request_id: str, login_hint: str, scope: str
+    ) -> Response:
+        esc = html.escape
         users = sorted(self.world.users.values(), key=lambda u: u.id)
         hinted = self.world.find_user(login_hint) if login_hint else None
-        chosen = hinted or (users[0] if users else None)
-        options = "\n".join(
-            f'<li><label><input type="radio" name="user" value="{html.escape(u.id)}"'
-            f"{' checked' if chosen and u.id == chosen.id else ''}> "
-            f"{html.escape(u.name)} &lt;{html.escape(u.email)}&gt;</label></li>"
+        options = "".join(
+            f'<option value="{esc(u.id)}"{" selected" if hinted and u.id == hinted.id else ""}>'
+            f"{esc(u.name)} ({esc(u.email)})</option>"
             for u in users
         )
-        scopes = "\n".join(f"<li>{html.escape(s)}</li>" for s in scope.split())
+        scopes = "".join(f"<li>{esc(s)}</li>" for s in scope.split())
+        action = esc(sandbox_root(request) + "/google/o/oauth2/v2/auth")
         body = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Sign in with Google (sandbox)</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in with Google (sandbox)</title>
+<style>body{{font-family:sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}}
+button{{font-size:1rem;padding:.5rem 1.2rem;margin-right:.5rem}}</style></head>
 <body><main>
 <h1>Sign in with Google <small>(sandbox)</small></h1>
-<form method="post">
-<input type="hidden" name="request_id" value="{request_id}">
-<fieldset><legend>Choose an account</legend>
-<ul>{options or "<li>No sandbox accounts exist.</li>"}</ul>
-</fieldset>
-<p>The app asks to:</p>
-<ul>{scopes}</ul>
-<button type="submit" name="decision" value="allow">Agree</button>
-<button type="submit" name="decision" value="deny">Cancel</button>
+<p>The app asks to:</p><ul>{scopes}</ul>
+<form method="post" action="{action}">
+<input type="hidden" name="request_id" value="{esc(request_id)}">
+<p><label for="user_id">Choose an account</label>
+<select id="user_id" name="user_id">{options}</select></p>
+<p><button type="submit" name="decision" value="agree">Agree</button>
+<button type="submit" name="decision" value="cancel">Cancel</button></p>
 </form>
+<p><small>This is the Music Sync Hub sandbox, not Google.</small></p>
 </main></body></html>
 """
         return Response(body, mimetype="text/html")
@@ -299,23 +306,26 @@ class GoogleOAuthApp:
         pending = self.world.pending_consents.pop(request.form.get("request_id", ""), None)
         if pending is None:
             return _error_page(400, "invalid_request", "This sign-in request has expired.")
-        redirect_uri, state = pending["redirect_uri"], pending["state"]
-        if request.form.get("decision") != "allow":
-            return self._redirect_error(redirect_uri, "access_denied", state)
-        user = self.world.find_user(request.form.get("user", ""))
+        if request.form.get("decision") not in ("agree", "allow"):
+            return self._redirect_error(pending["redirect_uri"], "access_denied", pending["state"])
+        user = self.world.find_user(request.form.get("user_id", ""))
         if user is None:
             return _error_page(400, "invalid_request", "Choose an account to continue.")
+        return self._approve(pending, user)
+
+    def _approve(self, pending: dict[str, Any], user: User) -> Response:
         code = self.world.new_code(
             user_id=user.id,
-            expires_at=self.state.clock.now() + 600,
-            **{k: pending[k] for k in pending if k != "state"},
+            expires_at=self.state.clock.now() + CODE_LIFETIME,
+            **{k: v for k, v in pending.items() if k != "state"},
         )
         params = {"code": code, "scope": pending["scope"]}
-        if state is not None:
-            params = {"state": state, **params}
+        if pending["state"] is not None:
+            params = {"state": pending["state"], **params}
         params["authuser"] = "0"
         params["prompt"] = "consent"
-        return Response(status=302, headers={"Location": _with_query(redirect_uri, params)})
+        location = _with_query(pending["redirect_uri"], params)
+        return Response(status=302, headers={"Location": location})
 
     @staticmethod
     def _redirect_error(redirect_uri: str, error: str, state: str | None) -> Response:

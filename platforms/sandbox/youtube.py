@@ -1103,6 +1103,7 @@ class YouTubeControlApp:
                 Rule("/videos/<video_id>", methods=["GET"], endpoint="video_get"),
                 Rule("/videos/<video_id>", methods=["POST", "PATCH"], endpoint="video_set"),
                 Rule("/clients", methods=["POST"], endpoint="client_add"),
+                Rule("/auto_consent", methods=["POST", "DELETE"], endpoint="auto_consent"),
             ]
         )
 
@@ -1215,6 +1216,13 @@ class YouTubeControlApp:
             raise ValueError("client_id and client_secret are required")
         self.world.clients[client_id] = secret
         return {"client_id": client_id}
+
+    def on_auto_consent(self, request: Request, body: dict) -> dict[str, Any]:
+        if request.method == "DELETE":
+            self.world.auto_consent = None
+        else:
+            self.world.auto_consent = self._user(str(body.get("user_id", ""))).id
+        return {"auto_consent": self.world.auto_consent}
 
 
 def _video_summary(video: Video) -> dict[str, Any]:

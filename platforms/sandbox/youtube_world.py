@@ -166,6 +166,8 @@ class YouTubeWorld:
         self.access_tokens: dict[str, dict[str, Any]] = {}
         self.refresh_tokens: dict[str, dict[str, Any]] = {}
         self.pending_consents: dict[str, dict[str, Any]] = {}
+        # A user id (or email): the consent page agrees for them without showing itself.
+        self.auto_consent: str | None = None
         self._seq = 0
         self._search = _LazySearch()
 
