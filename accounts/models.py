@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 
@@ -42,3 +43,32 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+
+class ApiToken(models.Model):
+    """A personal token for the REST API.
+
+    Only a SHA-256 of the secret is stored: the secret is shown once, at creation. A
+    random 256-bit secret needs no slow hash; the short prefix finds the row without
+    comparing every hash.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) of {self.user}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -42,7 +42,8 @@ SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django_prometheus",
-    "django.contrib.admin",
+    # django.contrib.admin, with the two-factor admin site as admin.site.
+    "accounts.apps.MusicSyncAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,6 +63,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_ratelimit",
+    "csp",
     "template_partials",
     "django_dramatiq",
     "accounts",
@@ -72,6 +75,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -79,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.otp.TwoFactorRequiredMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -206,9 +212,32 @@ ACCOUNT_EMAIL_VERIFICATION = env_choice(
 )
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# One address per person, changed (and re-confirmed) rather than collected.
+ACCOUNT_CHANGE_EMAIL = True
+# Tell the person by email when their password or address changes.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Music Sync Hub] "
+# Logins, sign-ups and resets are limited by accounts.ratelimits (429 with Retry-After);
+# allauth keeps its own limits for the rest (email sends, password changes).
+ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": None, "signup": None, "reset_password": None}
 
 MUSICSYNC_2FA = env_choice("MUSICSYNC_2FA", "optional", ["off", "optional", "required"])
 OTP_TOTP_ISSUER = "Music Sync Hub"
+
+# Named rates for accounts.ratelimits ("count/period", period s, m, h or d, e.g. "30/10m").
+MUSICSYNC_RATE_LIMITS = {
+    "login-ip": env_str("RATE_LIMIT_LOGIN_IP", "30/10m"),
+    "login-account": env_str("RATE_LIMIT_LOGIN_ACCOUNT", "10/10m"),
+    "password-reset-ip": env_str("RATE_LIMIT_PASSWORD_RESET_IP", "10/h"),
+    "password-reset-account": env_str("RATE_LIMIT_PASSWORD_RESET_ACCOUNT", "3/h"),
+    "signup-ip": env_str("RATE_LIMIT_SIGNUP_IP", "10/h"),
+    "two-factor-session": env_str("RATE_LIMIT_TWO_FACTOR_SESSION", "10/10m"),
+    "sync-trigger": env_str("RATE_LIMIT_SYNC_TRIGGER", "30/h"),
+    "api": env_str("RATE_LIMIT_API", "600/10m"),
+}
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_VIEW = "accounts.ratelimits.ratelimited"
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -216,6 +245,7 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Music Sync Hub <noreply@localhost>")
 
 # --- Platforms ----------------------------------------------------------------------
@@ -274,8 +304,11 @@ if not FIELD_ENCRYPTION_KEY:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Adds retry_after to every 429 body.
+    "EXCEPTION_HANDLER": "accounts.ratelimits.api_exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -307,6 +340,22 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Pages send the CSRF token from the template (hx-headers), so no script needs the cookie.
+CSRF_COOKIE_HTTPONLY = True
+# Only the app's own scripts (htmx is served from static); no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 if not DEBUG and not TESTING:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)

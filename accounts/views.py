@@ -1,0 +1,260 @@
+"""Account pages: settings, two-factor, API tokens, deletion, and the rate-limited doors in."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from allauth.account import views as allauth_views
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_not_required, login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+
+from accounts import services
+from accounts.forms import ApiTokenForm, CodeForm, PasswordConfirmForm, TotpConfirmForm
+from accounts.otp import pending_stage
+from accounts.ratelimits import limited, post_field_key, session_key
+
+RECOVERY_CODES_SESSION_KEY = "accounts_recovery_codes_once"
+NEW_TOKEN_SESSION_KEY = "accounts_new_api_token_once"
+
+two_factor_limited = limited(
+    group="two-factor", key=session_key, rate="two-factor-session", method="POST"
+)
+
+# --- allauth's views with our limits in front ----------------------------------------
+
+login = limited(group="login-ip", key="ip", rate="login-ip", method="POST")(
+    limited(
+        group="login-account", key=post_field_key("login"), rate="login-account", method="POST"
+    )(allauth_views.login)
+)
+signup = limited(group="signup-ip", key="ip", rate="signup-ip", method="POST")(allauth_views.signup)
+password_reset = limited(
+    group="password-reset-ip", key="ip", rate="password-reset-ip", method="POST"
+)(
+    limited(
+        group="password-reset-account",
+        key=post_field_key("email"),
+        rate="password-reset-account",
+        method="POST",
+    )(allauth_views.password_reset)
+)
+
+
+@never_cache
+@login_not_required
+@two_factor_limited
+def two_factor_authenticate(request: HttpRequest) -> HttpResponse:
+    """The login's second step: a code from the app or a recovery code."""
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    stage = pending_stage(request)
+    if stage is None:
+        return redirect("account_login")
+    user = stage.login.user
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and "cancel" in request.POST:
+        return stage.abort()
+    if request.method == "POST" and form.is_valid():
+        result = services.two_factor_verify(user=user, code=form.cleaned_data["code"])
+        if result.device is not None:
+            # django-otp marks the session verified when Django's login() sees this.
+            user.otp_device = result.device
+            return stage.exit()
+        form.add_error("code", _code_error(result))
+    return render(request, "account/two_factor.html", {"form": form})
+
+
+# --- Settings ------------------------------------------------------------------------
+
+
+@login_required
+def settings_home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return render(
+        request,
+        "accounts/settings.html",
+        {
+            "primary_email": EmailAddress.objects.filter(user=user, primary=True).first(),
+            "two_factor_mode": settings.MUSICSYNC_2FA,
+            "two_factor_on": services.two_factor_enabled(user),
+            "recovery_codes_left": services.recovery_codes_left(user=user),
+            "active_tokens": user.api_tokens.filter(revoked_at__isnull=True).count(),
+        },
+    )
+
+
+@never_cache
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    _two_factor_available()
+    user = request.user
+    if services.two_factor_enabled(user) and not request.user.is_verified():
+        # Replacing an authenticator is for whoever already holds it.
+        return _verify_first(request)
+    device = services.totp_pending_device(user=user)
+    form = TotpConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = services.totp_confirm(user=user, device=device, code=form.cleaned_data["code"])
+        if codes is not None:
+            otp_login(request, device)
+            request.session[RECOVERY_CODES_SESSION_KEY] = codes
+            messages.success(request, "Two-factor is on. Keep your recovery codes safe.")
+            return redirect("two_factor_recovery_codes")
+        form.add_error(
+            "code", "That code did not match. Check your phone's clock and type the newest code."
+        )
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {
+            "form": form,
+            "qr_svg": services.totp_qr_svg(device),
+            "secret": services.totp_secret(device),
+            "replacing": services.two_factor_enabled(user),
+        },
+    )
+
+
+@never_cache
+@login_required
+def two_factor_recovery_codes(request: HttpRequest) -> HttpResponse:
+    _two_factor_available()
+    user = request.user
+    if request.method == "POST":
+        if not services.two_factor_enabled(user):
+            return redirect("two_factor_setup")
+        if not request.user.is_verified():
+            return _verify_first(request)
+        request.session[RECOVERY_CODES_SESSION_KEY] = services.recovery_codes_regenerate(user=user)
+        messages.success(request, "New recovery codes made; the old ones no longer work.")
+        return redirect("two_factor_recovery_codes")
+    # Shown once: popped from the session on the first view after they were made.
+    codes = request.session.pop(RECOVERY_CODES_SESSION_KEY, None)
+    return render(
+        request,
+        "accounts/recovery_codes.html",
+        {
+            "codes": codes,
+            "codes_left": services.recovery_codes_left(user=user),
+            "two_factor_on": services.two_factor_enabled(user),
+        },
+    )
+
+
+@never_cache
+@login_required
+@two_factor_limited
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """Step up a session that has not passed the second step (e.g. for the admin)."""
+    _two_factor_available()
+    next_url = request.POST.get("next") or request.GET.get("next") or reverse("settings")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("settings")
+    if not services.two_factor_enabled(request.user):
+        return redirect("two_factor_setup")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = services.two_factor_verify(user=request.user, code=form.cleaned_data["code"])
+        if result.device is not None:
+            otp_login(request, result.device)
+            return redirect(next_url)
+        form.add_error("code", _code_error(result))
+    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": next_url})
+
+
+@never_cache
+@login_required
+@two_factor_limited
+def two_factor_disable(request: HttpRequest) -> HttpResponse:
+    _two_factor_available()
+    if settings.MUSICSYNC_2FA == "required":
+        messages.error(request, "Two-factor is required on this server and cannot be turned off.")
+        return redirect("settings")
+    if not services.two_factor_enabled(request.user):
+        return redirect("settings")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = services.two_factor_verify(user=request.user, code=form.cleaned_data["code"])
+        if result.device is not None:
+            services.two_factor_disable(user=request.user)
+            messages.success(request, "Two-factor is off. Logging in needs only your password.")
+            return redirect("settings")
+        form.add_error("code", _code_error(result))
+    return render(request, "accounts/two_factor_disable.html", {"form": form})
+
+
+# --- API tokens ------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        new = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+        request.session[NEW_TOKEN_SESSION_KEY] = {"id": new.token.pk, "secret": new.secret}
+        return redirect("api_tokens")
+    new_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {"form": form, "tokens": request.user.api_tokens.all(), "new_token": new_token},
+    )
+
+
+@require_POST
+@login_required
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    if not services.api_token_revoke(user=request.user, token_id=token_id):
+        raise Http404("No such token")
+    messages.success(request, "Token revoked. Scripts using it now get 401.")
+    return redirect("api_tokens")
+
+
+# --- Deletion --------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    form = PasswordConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        if services.account_delete(user=user, password=form.cleaned_data["password"]):
+            logout(request)
+            messages.success(request, "Your account and all its data are deleted.")
+            return redirect("account_login")
+        form.add_error("password", "That is not your password.")
+    return render(
+        request,
+        "accounts/delete.html",
+        {"form": form, "has_password": request.user.has_usable_password()},
+    )
+
+
+# --- Helpers ---------------------------------------------------------------------------
+
+
+def _two_factor_available() -> None:
+    if settings.MUSICSYNC_2FA == "off":
+        raise Http404("Two-factor is off on this server")
+
+
+def _code_error(result: services.Verification) -> str:
+    if result.locked_for:
+        return f"Too many wrong codes. Wait {result.locked_for} seconds, then try again."
+    return "That code is not valid. Codes from the app change every 30 seconds."
+
+
+def _verify_first(request: HttpRequest) -> HttpResponse:
+    return redirect(f"{reverse('two_factor_verify')}?{urlencode({'next': request.path})}")
