@@ -54,6 +54,8 @@ class SyncPair(models.Model):
     schedule = models.CharField(max_length=16, choices=Schedule.choices, default=Schedule.MANUAL)
     enabled = models.BooleanField(default=True)
     next_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # YouTube playlists hold 5,000 items: a longer source continues in "Name (2)", ...
+    overflow_targets = models.JSONField(default=list, blank=True)
     # The two-way merge base was taken by the last successful run at this time.
     base_taken_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -99,6 +101,8 @@ class Run(models.Model):
         QUOTA = "quota", "Waiting for YouTube quota"
         RATE_LIMIT = "rate_limit", "Waiting out a rate limit"
         RECONNECT = "reconnect", "Waiting for a reconnect"
+        RETRY = "retry", "Waiting to try again after an error"
+        TURN = "turn", "Letting other people use the YouTube quota"
 
     pair = models.ForeignKey(SyncPair, on_delete=models.CASCADE, related_name="runs")
     user = models.ForeignKey(
@@ -196,6 +200,10 @@ class RunChange(models.Model):
     seq = models.PositiveIntegerField()
     action = models.CharField(max_length=16, choices=Action.choices)
     side = models.CharField(max_length=8, choices=Side.choices, default=Side.TARGET)
+    # The collection written (the target, an overflow playlist, or the source in two-way).
+    collection = models.ForeignKey(
+        Collection, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The item as it stands in the collection it came from, and its counterpart.
     item = models.ForeignKey(
         Track, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -269,6 +277,8 @@ class MatchCache(models.Model):
     confidence = models.FloatField(default=0)
     method = models.CharField(max_length=16, choices=MatchMethod.choices)
     reasons = models.JSONField(default=list, blank=True)
+    # For a "nothing found" row: the best candidates seen, for the review queue.
+    candidates = models.JSONField(default=list, blank=True)
     hits = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,0 +1,155 @@
+"""Creating, changing and removing sync pairs."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from platforms.models import Collection, Connection
+from syncing.models import Run, SyncPair
+
+EDITABLE_FIELDS = {
+    "target_name",
+    "mode",
+    "strict",
+    "keep_order",
+    "keep_duplicates",
+    "schedule",
+    "enabled",
+}
+
+
+def first_run_time(*, schedule: str, now: datetime | None = None) -> datetime | None:
+    """Spread scheduled pairs over their interval so they don't all fire at :00."""
+    interval = SyncPair.SCHEDULE_INTERVALS.get(schedule)
+    if interval is None:
+        return None
+    now = now or timezone.now()
+    return now + interval * random.random()
+
+
+def _validate(pair: SyncPair) -> None:
+    errors: dict[str, list[str]] = {}
+    source = pair.source
+    if source.connection.user_id != pair.user_id:
+        errors.setdefault("source", []).append("Choose one of your own playlists.")
+    if source.connection.platform == pair.target_platform:
+        errors.setdefault("target_platform", []).append("The target must be on the other platform.")
+    if pair.target_id is not None:
+        target = pair.target
+        if target.connection.user_id != pair.user_id:
+            errors.setdefault("target", []).append("Choose one of your own playlists.")
+        elif target.connection.platform != pair.target_platform:
+            errors.setdefault("target", []).append("The target is not on the target platform.")
+        elif not target.editable:
+            errors.setdefault("target", []).append(
+                "That playlist belongs to someone else and cannot be changed."
+            )
+    elif not (pair.target_name or "").strip():
+        errors.setdefault("target_name", []).append("Name the new playlist.")
+    if pair.mode not in SyncPair.Mode.values:
+        errors.setdefault("mode", []).append("Choose add only, mirror or two way.")
+    if pair.schedule not in SyncPair.Schedule.values:
+        errors.setdefault("schedule", []).append("Choose a schedule.")
+    if pair.mode == SyncPair.Mode.TWO_WAY and not source.editable:
+        errors.setdefault("mode", []).append(
+            "Two way needs a source you can change; this playlist is someone else's."
+        )
+    if pair.strict and pair.mode != SyncPair.Mode.MIRROR:
+        errors.setdefault("strict", []).append("Strict applies to mirror pairs only.")
+    if pair.target_id is None and source.kind == Collection.Kind.LIKED and not pair.target_name:
+        errors.setdefault("target_name", []).append("Name the new playlist.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def pair_create(
+    *,
+    user,
+    source: Collection,
+    target: Collection | None,
+    target_platform: str,
+    target_name: str = "",
+    mode: str = SyncPair.Mode.ADD_ONLY,
+    strict: bool = False,
+    keep_order: bool = False,
+    keep_duplicates: bool = False,
+    schedule: str = SyncPair.Schedule.MANUAL,
+    enabled: bool = True,
+) -> SyncPair:
+    pair = SyncPair(
+        user=user,
+        source=source,
+        target=target,
+        target_platform=target_platform,
+        target_name=(target_name or (source.name if target is None else "")).strip()[:255],
+        mode=mode,
+        strict=strict,
+        keep_order=keep_order,
+        keep_duplicates=keep_duplicates,
+        schedule=schedule,
+        enabled=enabled,
+    )
+    _validate(pair)
+    pair.next_run_at = first_run_time(schedule=schedule)
+    pair.save()
+    return pair
+
+
+def pair_update(*, pair: SyncPair, **fields) -> SyncPair:
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
+    old_schedule = pair.schedule
+    for name, value in fields.items():
+        setattr(pair, name, value)
+    _validate(pair)
+    if pair.schedule != old_schedule:
+        pair.next_run_at = first_run_time(schedule=pair.schedule)
+    pair.save()
+    return pair
+
+
+def pair_delete(*, pair: SyncPair) -> None:
+    with transaction.atomic():
+        Run.objects.filter(pair=pair, status__in=Run.ACTIVE).update(
+            status=Run.Status.CANCELLED, finished_at=timezone.now(), error="The pair was deleted."
+        )
+        pair.delete()
+
+
+def pairs_create_for_all(
+    *, user, kind: str, source_platform: str, mode: str, schedule: str
+) -> list[SyncPair]:
+    """One pair per liked-songs collection or per playlist that has no pair yet."""
+    source_conn = Connection.objects.filter(user=user, platform=source_platform).first()
+    if source_conn is None:
+        raise ValidationError({"source_platform": ["Connect that platform first."]})
+    target_platform = "youtube" if source_platform == "spotify" else "spotify"
+    wanted = Collection.Kind.LIKED if kind == "liked" else Collection.Kind.PLAYLIST
+    paired = set(SyncPair.objects.filter(user=user).values_list("source_id", flat=True))
+    created = []
+    for source in source_conn.collections.filter(kind=wanted, removed=False).order_by("name"):
+        if source.pk in paired:
+            continue
+        name = (
+            source.name
+            if kind != "liked"
+            else f"{source.name} (from {source_conn.get_platform_display()})"
+        )
+        created.append(
+            pair_create(
+                user=user,
+                source=source,
+                target=None,
+                target_platform=target_platform,
+                target_name=name,
+                mode=mode,
+                schedule=schedule,
+            )
+        )
+    return created

@@ -1,0 +1,254 @@
+"""Finding each source item's counterpart on the other platform, spending as little as we can.
+
+Order: the person's own choice; the pair's existing link; the shared match cache (and
+cache rows of other releases with the same ISRC); an item already in the target; and
+only then a search, which on YouTube costs 100 units of a quota the whole deployment
+shares.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import F
+from django.utils import timezone
+
+from platforms.clients import PlatformClient
+from platforms.models import Track
+from platforms.services import tracks_upsert
+from syncing import matching
+from syncing.models import MatchCache, MatchChoice, MatchMethod
+
+logger = logging.getLogger(__name__)
+
+# A search that found nothing is not repeated for this long (by anybody).
+NEGATIVE_CACHE_TTL = timedelta(days=14)
+# YouTube searches are scarce: one query per track; Spotify's are cheap, allow two.
+MAX_QUERIES = {"youtube": 1, "spotify": 2}
+CANDIDATES_KEPT = 5
+_WORD = re.compile(r"\w{3,}")
+
+
+@dataclass
+class Resolution:
+    source_id: int
+    target_id: int | None = None
+    method: str = ""
+    confidence: float | None = None
+    reasons: list[str] = field(default_factory=list)
+    # "matched", "unmatched" (review it) or "never" (the person said so)
+    outcome: str = "unmatched"
+    candidates: list[dict] = field(default_factory=list)
+
+
+def _tokens(text: str) -> set[str]:
+    folded = unicodedata.normalize("NFKC", text or "").casefold()
+    return set(_WORD.findall(folded))
+
+
+def _candidate_rows(ranked, ids: dict[tuple[str, str], int]) -> list[dict]:
+    rows = []
+    for scored in ranked[:CANDIDATES_KEPT]:
+        key = (str(scored.track.platform), scored.track.platform_id)
+        if key in ids:
+            rows.append(
+                {
+                    "track": ids[key],
+                    "confidence": round(scored.confidence, 3),
+                    "reasons": list(scored.reasons),
+                }
+            )
+    return rows
+
+
+def _queries(info) -> list[str]:
+    build = getattr(matching, "search_queries", None)
+    if build is not None:
+        return list(build(info))
+    who = " ".join(info.artists) if info.artists else info.channel
+    return [f"{who} {info.title}".strip()]
+
+
+class Resolver:
+    """Resolves source tracks of one person to tracks of the target platform."""
+
+    def __init__(
+        self,
+        *,
+        user_id: int,
+        target_platform: str,
+        client: PlatformClient | None,
+        target_tracks: list[Track],
+        links: dict[int, int] | None = None,
+        allow_search: bool = True,
+        before_search: Callable[[], None] | None = None,
+    ) -> None:
+        self.user_id = user_id
+        self.target_platform = target_platform
+        self.client = client
+        self.links = links or {}
+        self.allow_search = allow_search and client is not None
+        self.before_search = before_search
+        self.searches = 0
+        self._target = {t.pk: t for t in target_tracks}
+        self._index: dict[str, set[int]] = defaultdict(set)
+        for track in target_tracks:
+            for token in _tokens(f"{track.title} {' '.join(track.artists or [])} {track.channel}"):
+                self._index[token].add(track.pk)
+
+    # --- cheap steps, in bulk -------------------------------------------------------
+
+    def resolve(self, sources: list[Track], *, on_progress=None) -> dict[int, Resolution]:
+        out: dict[int, Resolution] = {}
+        pending = [s for s in sources if s.pk not in out]
+        self._choices(pending, out)
+        self._linked([s for s in pending if s.pk not in out], out)
+        self._cached([s for s in pending if s.pk not in out], out)
+        self._in_target([s for s in pending if s.pk not in out], out)
+        rest = [s for s in pending if s.pk not in out]
+        for done, source in enumerate(rest, start=1):
+            out[source.pk] = self._search(source)
+            if on_progress:
+                on_progress(done, len(rest))
+        return out
+
+    def _choices(self, sources: list[Track], out: dict[int, Resolution]) -> None:
+        choices = MatchChoice.objects.filter(
+            user_id=self.user_id,
+            target_platform=self.target_platform,
+            source_id__in=[s.pk for s in sources],
+        )
+        for choice in choices:
+            if choice.kind == MatchChoice.Kind.NEVER:
+                out[choice.source_id] = Resolution(
+                    choice.source_id, outcome="never", method=MatchMethod.PINNED,
+                    reasons=["you chose never to match this"],
+                )  # fmt: skip
+            else:
+                out[choice.source_id] = Resolution(
+                    choice.source_id, choice.target_id, MatchMethod.PINNED, 1.0,
+                    ["your own choice"], "matched",
+                )  # fmt: skip
+
+    def _linked(self, sources: list[Track], out: dict[int, Resolution]) -> None:
+        for source in sources:
+            target_id = self.links.get(source.pk)
+            if target_id:
+                out[source.pk] = Resolution(
+                    source.pk, target_id, MatchMethod.EXISTING, 1.0,
+                    ["synced together before"], "matched",
+                )  # fmt: skip
+
+    def _cached(self, sources: list[Track], out: dict[int, Resolution]) -> None:
+        if not sources:
+            return
+        by_id = {s.pk: s for s in sources}
+        rows = MatchCache.objects.filter(
+            target_platform=self.target_platform, source_id__in=list(by_id)
+        )
+        fresh_after = timezone.now() - NEGATIVE_CACHE_TTL
+        hit_ids = []
+        for row in rows:
+            if row.target_id:
+                out[row.source_id] = Resolution(
+                    row.source_id, row.target_id, MatchMethod.CACHE, row.confidence,
+                    list(row.reasons), "matched",
+                )  # fmt: skip
+                hit_ids.append(row.pk)
+            elif row.updated_at >= fresh_after:
+                out[row.source_id] = Resolution(
+                    row.source_id, method=MatchMethod.CACHE, confidence=row.confidence,
+                    reasons=["no good match was found recently"], candidates=list(row.candidates),
+                )  # fmt: skip
+        # Another release of the same recording (same ISRC) already matched: reuse it.
+        isrcs = {s.isrc: s for s in sources if s.isrc and s.pk not in out}
+        if isrcs:
+            siblings = MatchCache.objects.filter(
+                target_platform=self.target_platform,
+                source__isrc__in=list(isrcs),
+                target__isnull=False,
+            ).select_related("source")
+            for row in siblings:
+                source = isrcs.get(row.source.isrc)
+                if source is not None and source.pk not in out:
+                    out[source.pk] = Resolution(
+                        source.pk, row.target_id, MatchMethod.ISRC, row.confidence,
+                        ["same ISRC as a matched release", *row.reasons], "matched",
+                    )  # fmt: skip
+                    hit_ids.append(row.pk)
+        if hit_ids:
+            MatchCache.objects.filter(pk__in=hit_ids).update(hits=F("hits") + 1)
+
+    def _in_target(self, sources: list[Track], out: dict[int, Resolution]) -> None:
+        """An item already in the target that the matcher accepts needs no search."""
+        if not self._target:
+            return
+        for source in sources:
+            tokens = _tokens(f"{source.title} {' '.join(source.artists or [])} {source.channel}")
+            hits: dict[int, int] = defaultdict(int)
+            for token in tokens:
+                for pk in self._index.get(token, ()):
+                    hits[pk] += 1
+            if not hits:
+                continue
+            best = sorted(hits, key=hits.get, reverse=True)[:20]
+            candidates = [self._target[pk] for pk in best]
+            result = matching.match(source.to_info(), [c.to_info() for c in candidates])
+            if result.choice is not None:
+                out[source.pk] = Resolution(
+                    source.pk, candidates[result.choice].pk, MatchMethod.EXISTING,
+                    result.confidence, ["already in the target", *result.reasons], "matched",
+                )  # fmt: skip
+
+    # --- search: the expensive step ---------------------------------------------------
+
+    def _search(self, source: Track) -> Resolution:
+        info = source.to_info()
+        if not self.allow_search:
+            return Resolution(source.pk, reasons=["needs a search"], method=MatchMethod.SEARCH)
+        best = None
+        chosen = None
+        seen: dict[tuple[str, str], object] = {}
+        for query in _queries(info)[: MAX_QUERIES.get(self.target_platform, 1)]:
+            if self.before_search:
+                self.before_search()
+            self.searches += 1
+            found = self.client.search(query)
+            for track in found:
+                seen.setdefault((str(track.platform), track.platform_id), track)
+            candidates = list(seen.values())
+            best = matching.match(info, candidates)
+            if best.choice is not None:
+                chosen = candidates[best.choice]
+                break
+        ids = tracks_upsert(seen.values()) if seen else {}
+        if best is not None and chosen is not None:
+            target_id = ids.get((str(chosen.platform), chosen.platform_id))
+            if target_id:
+                MatchCache.objects.update_or_create(
+                    source=source, target_platform=self.target_platform,
+                    defaults={"target_id": target_id, "confidence": best.confidence,
+                              "method": MatchMethod.SEARCH, "reasons": list(best.reasons),
+                              "candidates": []},
+                )  # fmt: skip
+                return Resolution(
+                    source.pk, target_id, MatchMethod.SEARCH, best.confidence,
+                    list(best.reasons), "matched", _candidate_rows(best.ranked, ids),
+                )  # fmt: skip
+        candidates = _candidate_rows(best.ranked, ids) if best is not None else []
+        confidence = best.confidence if best is not None else 0.0
+        reasons = list(best.reasons) if best is not None and best.reasons else ["nothing found"]
+        MatchCache.objects.update_or_create(
+            source=source, target_platform=self.target_platform,
+            defaults={"target_id": None, "confidence": confidence, "method": MatchMethod.SEARCH,
+                      "reasons": reasons, "candidates": candidates},
+        )  # fmt: skip
+        return Resolution(
+            source.pk, None, MatchMethod.SEARCH, confidence, reasons, "unmatched", candidates
+        )

@@ -1,0 +1,1081 @@
+"""Runs: start, plan, apply, finish; and undo, cancel, retry, resume.
+
+A run stores its whole plan (RunChange rows) before the first write and records each
+change as it lands, so a killed worker or a message delivered twice resumes from the
+plan: it re-reads what it writes to and applies only what is still missing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from platforms.clients import LIBRARY_BATCH, PLAYLIST_LIMIT, WRITE_BATCH, PlatformClient, client_for
+from platforms.errors import PlatformError, QuotaExhausted
+from platforms.models import Collection, CollectionItem, Connection, Track
+from platforms.quota import next_quota_reset, quota_cost, quota_left_today
+from platforms.services import collection_replace_items
+from platforms.types import Platform, PlaylistEntry
+from syncing.models import ReviewItem, Run, RunChange, SyncedItem, SyncPair
+from syncing.services.resolve import Resolution, Resolver
+
+logger = logging.getLogger(__name__)
+
+Action, Side, Outcome = RunChange.Action, RunChange.Side, RunChange.Outcome
+WRITE_ACTIONS = (Action.ADD, Action.REMOVE)
+# How long a run steps aside when it used its fair share of today's YouTube quota.
+TURN_DELAY = timedelta(seconds=5)
+# Errors that say nothing about the request (5xx, network) are retried this many times.
+MAX_TRANSIENT_ATTEMPTS = 6
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+class _Wait(Exception):
+    def __init__(self, reason: str, resume_at: datetime, message: str = ""):
+        super().__init__(message or reason)
+        self.reason, self.resume_at, self.message = reason, resume_at, message
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def _log_context(run_id: int):
+    try:
+        from musicsync.observability import log_context
+    except ImportError:  # structured logging arrives with the operations work
+        return nullcontext()
+    return log_context(run_id=run_id)
+
+
+def _metrics():
+    try:
+        from musicsync import metrics
+
+        return metrics
+    except ImportError:  # metrics arrive with the operations work
+        return None
+
+
+# --- starting and stopping -------------------------------------------------------------
+
+
+def _enqueue(run_id: int, *, delay: timedelta | None = None) -> None:
+    from syncing.tasks import execute_run
+
+    if delay:
+        transaction.on_commit(
+            lambda: execute_run.send_with_options(
+                args=(run_id,), delay=int(delay.total_seconds() * 1000)
+            )
+        )
+    else:
+        transaction.on_commit(lambda: execute_run.send(run_id))
+
+
+def run_start(*, pair: SyncPair, trigger: str, dry_run: bool = False, **extra) -> Run:
+    """Queues a run of the pair; if one is already active, returns that one instead."""
+    if not dry_run:
+        active = pair.runs.filter(status__in=Run.ACTIVE, dry_run=False).first()
+        if active is not None:
+            return active
+    try:
+        with transaction.atomic():
+            run = Run.objects.create(
+                pair=pair, user_id=pair.user_id, trigger=trigger, dry_run=dry_run,
+                progress_label="Queued", **extra,
+            )  # fmt: skip
+    except IntegrityError:  # another trigger won the race: join its run
+        return pair.runs.filter(status__in=Run.ACTIVE, dry_run=False).first()
+    _enqueue(run.pk)
+    return run
+
+
+def runs_start_all(*, user, trigger: str) -> list[Run]:
+    pairs = SyncPair.objects.filter(user=user, enabled=True).select_related("source")
+    return [run_start(pair=pair, trigger=trigger) for pair in pairs]
+
+
+def run_cancel(*, run: Run) -> bool:
+    cancelled = Run.objects.filter(pk=run.pk, status__in=Run.ACTIVE).update(
+        status=Run.Status.CANCELLED, finished_at=timezone.now(), progress_label="Cancelled"
+    )
+    return bool(cancelled)
+
+
+def _last_finished_run(pair: SyncPair) -> Run | None:
+    return (
+        pair.runs.filter(dry_run=False, status__in=Run.FINISHED)
+        .exclude(status=Run.Status.CANCELLED, planned=False)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def run_undo(*, run: Run) -> Run:
+    """Reverses what ``run`` changed, if it is the pair's last finished run."""
+    last = _last_finished_run(run.pair)
+    if last is None or last.pk != run.pk:
+        raise ValidationError("Only the last run of a pair can be undone.")
+    if run.undo_of_id:
+        raise ValidationError("This run was itself an undo.")
+    if not run.changes.filter(action__in=WRITE_ACTIONS, outcome=Outcome.APPLIED).exists():
+        raise ValidationError("This run changed nothing, so there is nothing to undo.")
+    return run_start(pair=run.pair, trigger=Run.Trigger.UNDO, undo_of=run)
+
+
+def run_retry_failed(*, run: Run) -> Run:
+    """A new run of the pair: its fresh plan picks up every item that failed."""
+    return run_start(pair=run.pair, trigger=Run.Trigger.RETRY, retry_of=run)
+
+
+def runs_resume_after_reconnect(*, user_id: int) -> int:
+    runs = list(
+        Run.objects.filter(
+            user_id=user_id, status=Run.Status.WAITING, wait_reason=Run.WaitReason.RECONNECT
+        ).values_list("pk", flat=True)
+    )
+    resumed = 0
+    for run_id in runs:
+        if Run.objects.filter(pk=run_id, status=Run.Status.WAITING).update(
+            status=Run.Status.QUEUED, wait_reason="", resume_at=None
+        ):
+            _enqueue(run_id)
+            resumed += 1
+    return resumed
+
+
+def runs_resume_due(*, now: datetime | None = None) -> list[int]:
+    """Queues again the waiting runs whose resume time has come (quota reset, Retry-After)."""
+    now = now or timezone.now()
+    resumed = []
+    due = Run.objects.filter(status=Run.Status.WAITING, resume_at__lte=now).exclude(
+        wait_reason=Run.WaitReason.RECONNECT
+    )
+    for run_id in due.values_list("pk", flat=True):
+        if Run.objects.filter(pk=run_id, status=Run.Status.WAITING).update(
+            status=Run.Status.QUEUED, wait_reason="", resume_at=None
+        ):
+            _enqueue(run_id)
+            resumed.append(run_id)
+    return resumed
+
+
+# --- executing -------------------------------------------------------------------------
+
+
+def run_execute(*, run_id: int, progress: Callable[[Run], None] | None = None) -> Run | None:
+    """Claims the run and carries it as far as it can go. Safe to call twice."""
+    now = timezone.now()
+    claimed = Run.objects.filter(pk=run_id, status=Run.Status.QUEUED).update(
+        status=Run.Status.RUNNING,
+        claimed_by=f"{WORKER_ID}:{threading.get_ident()}",
+        started_at=Coalesce(F("started_at"), now),
+        heartbeat_at=now,
+        attempts=F("attempts") + 1,
+        wait_reason="",
+        resume_at=None,
+    )
+    if not claimed:
+        return None  # someone else has it, or it is finished: a duplicate message
+    run = Run.objects.select_related("pair__source__connection", "pair__target__connection").get(
+        pk=run_id
+    )
+    metrics = _metrics()
+    if metrics and run.attempts == 1:
+        metrics.run_started(mode=run.pair.mode, queued_for_s=(now - run.created_at).total_seconds())
+    with _log_context(run.pk):
+        return _Executor(run, progress).execute()
+
+
+@dataclass
+class _Entry:
+    position: int
+    track_id: int | None
+    entry_id: str
+    available: bool
+    collection_id: int
+
+
+@dataclass
+class _Side:
+    """One collection being written (the target, or the source of a two-way pair)."""
+
+    client: PlatformClient
+    collections: list[Collection]
+    entries: list[_Entry] = field(default_factory=list)
+
+    @property
+    def liked(self) -> bool:
+        return self.collections[0].kind == Collection.Kind.LIKED
+
+    @property
+    def platform(self) -> str:
+        return self.client.platform
+
+
+def _entries_of(collections: list[Collection]) -> list[_Entry]:
+    rows = (
+        CollectionItem.objects.filter(collection__in=collections)
+        .order_by("collection_id", "position")
+        .values_list("position", "track_id", "entry_id", "track__available", "collection_id")
+    )
+    order = {c.pk: i for i, c in enumerate(collections)}
+    entries = [_Entry(p, t, e, bool(a) if t else False, c) for p, t, e, a, c in rows]
+    entries.sort(key=lambda e: (order[e.collection_id], e.position))
+    return entries
+
+
+def _refresh_collection(client: PlatformClient, collection: Collection, *, force: bool) -> None:
+    """Reads a collection from the platform unless its version says it is unchanged."""
+    if collection.kind == Collection.Kind.LIKED:
+        known = collection.version if collection.imported_at else ""
+        version = (
+            client.liked_version(known=known)
+            if client.platform == Platform.YOUTUBE
+            else client.liked_version()
+        )
+        if not force and collection.imported_at and version and version == collection.version:
+            return
+        entries = client.list_liked()
+    else:
+        info = client.get_playlist(collection.platform_id)
+        version = info.version
+        if not force and collection.imported_at and version and version == collection.version:
+            return
+        entries = client.list_playlist_items(collection.platform_id)
+    collection_replace_items(collection=collection, entries=entries)
+    Collection.objects.filter(pk=collection.pk).update(version=version, imported_at=timezone.now())
+    collection.version, collection.imported_at = version, timezone.now()
+
+
+class _Executor:
+    def __init__(self, run: Run, progress: Callable[[Run], None] | None):
+        self.run = run
+        self.pair = run.pair
+        self.progress = progress
+        self.quota_spent = 0
+        self.sharers_checked_at: datetime | None = None
+        self.sharers = 1
+
+    # --- outcome ----------------------------------------------------------------------
+
+    def execute(self) -> Run:
+        try:
+            self._execute()
+        except _Wait as wait:
+            self._set_waiting(wait)
+        except _Cancelled:
+            pass
+        except QuotaExhausted as exc:
+            self._set_waiting(_Wait(Run.WaitReason.QUOTA, exc.resume_at or next_quota_reset()))
+        except PlatformError as exc:
+            self._on_platform_error(exc)
+        except Exception as exc:
+            logger.exception("run %s failed", self.run.pk)
+            self._finish(Run.Status.FAILED, error=f"Unexpected error: {type(exc).__name__}")
+            raise
+        self.run.refresh_from_db()
+        return self.run
+
+    def _on_platform_error(self, exc: PlatformError) -> None:
+        if exc.needs_reconnect:
+            self._set_waiting(
+                _Wait(Run.WaitReason.RECONNECT, timezone.now() + timedelta(days=365), str(exc))
+            )
+        elif exc.kind == "rate_limit":
+            wait = timedelta(seconds=exc.retry_after or 60)
+            self._set_waiting(_Wait(Run.WaitReason.RATE_LIMIT, timezone.now() + wait, str(exc)))
+        elif not exc.permanent and self.run.attempts < MAX_TRANSIENT_ATTEMPTS:
+            wait = timedelta(seconds=min(600, 15 * 2**self.run.attempts))
+            self._set_waiting(_Wait(Run.WaitReason.RETRY, timezone.now() + wait, str(exc)))
+        else:
+            self._finish(Run.Status.FAILED, error=_describe(exc))
+
+    def _set_waiting(self, wait: _Wait) -> None:
+        if wait.reason == "turn":
+            Run.objects.filter(pk=self.run.pk, status=Run.Status.RUNNING).update(
+                status=Run.Status.QUEUED, progress_label="Waiting for its turn at the YouTube quota"
+            )
+            _enqueue(self.run.pk, delay=TURN_DELAY)
+            return
+        labels = {
+            Run.WaitReason.QUOTA: "Waiting for YouTube quota",
+            Run.WaitReason.RATE_LIMIT: "Waiting out a rate limit",
+            Run.WaitReason.RECONNECT: "Waiting for you to reconnect",
+            Run.WaitReason.RETRY: "Waiting to try again",
+        }
+        Run.objects.filter(pk=self.run.pk, status=Run.Status.RUNNING).update(
+            status=Run.Status.WAITING,
+            wait_reason=wait.reason,
+            resume_at=wait.resume_at,
+            progress_label=labels.get(wait.reason, "Waiting"),
+            error=wait.message[:1000],
+            claimed_by="",
+        )
+
+    def _finish(self, status: str, *, error: str = "") -> None:
+        counts = self._counts()
+        now = timezone.now()
+        updated = Run.objects.filter(pk=self.run.pk, status=Run.Status.RUNNING).update(
+            status=status, finished_at=now, error=error[:2000], claimed_by="",
+            progress_label="Finished" if status != Run.Status.FAILED else "Failed",
+            wait_reason="", resume_at=None, **counts,
+        )  # fmt: skip
+        metrics = _metrics()
+        if updated and metrics:
+            started = self.run.started_at or now
+            metrics.run_finished(
+                mode=self.pair.mode, status=status, duration_s=(now - started).total_seconds()
+            )
+            for action in ("added", "removed"):
+                if counts.get(action):
+                    metrics.items_synced(action=action, count=counts[action])
+
+    def _counts(self) -> dict[str, int]:
+        rows: Counter = Counter()
+        for row in self._changes().values("action", "outcome").annotate(n=Count("id")):
+            rows[(row["action"], row["outcome"])] += row["n"]
+        applied_or_planned = Outcome.PLANNED if self.run.dry_run else Outcome.APPLIED
+        return {
+            "added": rows[(Action.ADD, applied_or_planned)],
+            "removed": rows[(Action.REMOVE, applied_or_planned)],
+            "kept": sum(n for (a, _), n in rows.items() if a == Action.KEEP),
+            "unmatched": sum(n for (a, _), n in rows.items() if a == Action.UNMATCHED),
+            "unavailable": sum(n for (a, _), n in rows.items() if a == Action.UNAVAILABLE),
+            "failed": sum(n for (a, o), n in rows.items() if o == Outcome.FAILED),
+        }
+
+    def _changes(self):
+        return RunChange.objects.filter(run=self.run)
+
+    # --- the work ---------------------------------------------------------------------
+
+    def _heartbeat(
+        self, label: str | None = None, *, done: int | None = None, total: int | None = None
+    ):
+        fields = {"heartbeat_at": timezone.now()}
+        if label is not None:
+            fields["progress_label"] = label[:255]
+        if done is not None:
+            fields["progress_done"] = done
+        if total is not None:
+            fields["progress_total"] = total
+        if not Run.objects.filter(pk=self.run.pk, status=Run.Status.RUNNING).update(**fields):
+            raise _Cancelled()
+        for name, value in fields.items():
+            setattr(self.run, name, value)
+        if self.progress:
+            self.progress(self.run)
+
+    def _connection(self, platform: str) -> Connection:
+        conn = Connection.objects.filter(user_id=self.pair.user_id, platform=platform).first()
+        if conn is None or conn.state != Connection.State.ACTIVE:
+            raise _Wait(
+                Run.WaitReason.RECONNECT,
+                timezone.now() + timedelta(days=365),
+                f"Connect {platform.title()} again to continue.",
+            )
+        return conn
+
+    def _execute(self) -> None:
+        pair = self.pair
+        source_conn = self._connection(pair.source.connection.platform)
+        target_conn = self._connection(pair.target_platform)
+        source_client, target_client = client_for(source_conn), client_for(target_conn)
+        self.clients = {source_conn.platform: source_client, target_conn.platform: target_client}
+        if not self.run.planned:
+            self._heartbeat("Reading your library")
+            self._plan(source_client, target_client)
+        else:
+            self._heartbeat("Resuming: checking what already landed")
+            self._reconcile()
+        if self.run.dry_run:
+            self._finish(Run.Status.SUCCEEDED)
+            return
+        self._apply()
+        self._complete()
+
+    # --- planning ---------------------------------------------------------------------
+
+    def _target_collections(self, target_client: PlatformClient) -> list[Collection]:
+        pair = self.pair
+        if pair.target_id is None:
+            if self.run.dry_run:
+                return []
+            info = target_client.create_playlist(
+                name=pair.target_name or pair.source.name,
+                description=(pair.source.description or f"Synced from {pair.source.name}")[:300],
+            )
+            with transaction.atomic():
+                target = Collection.objects.create(
+                    connection=target_client.connection, platform_id=info.platform_id,
+                    name=info.name, description=info.description, version="",
+                    imported_at=timezone.now(),
+                )  # fmt: skip
+                SyncPair.objects.filter(pk=pair.pk).update(target=target)
+                pair.target = target
+            return [target]
+        extra = list(Collection.objects.filter(pk__in=pair.overflow_targets))
+        extra.sort(key=lambda c: pair.overflow_targets.index(c.pk))
+        return [pair.target, *extra]
+
+    def _plan(self, source_client: PlatformClient, target_client: PlatformClient) -> None:
+        pair = self.pair
+        if self.run.undo_of_id:
+            changes = self._plan_undo()
+        else:
+            _refresh_collection(source_client, pair.source, force=False)
+            targets = self._target_collections(target_client)
+            for collection in targets:
+                _refresh_collection(target_client, collection, force=False)
+            source = _entries_of([pair.source])
+            target = _entries_of(targets) if targets else []
+            if pair.mode == SyncPair.Mode.TWO_WAY:
+                changes = self._plan_two_way(source, target, source_client, target_client)
+            else:
+                changes = self._plan_one_way(source, target, target_client)
+        for seq, change in enumerate(changes):
+            change.run = self.run
+            change.seq = seq
+        writes = sum(1 for c in changes if c.action in WRITE_ACTIONS)
+        with transaction.atomic():
+            self._changes().delete()  # a plan interrupted before it was stored
+            RunChange.objects.bulk_create(changes, batch_size=1000)
+            Run.objects.filter(pk=self.run.pk).update(
+                planned=True,
+                progress_total=writes,
+                progress_done=0,
+                kept=sum(1 for c in changes if c.action == Action.KEEP),
+            )
+        self.run.planned = True
+        self._record_review(changes)
+
+    def _resolver(
+        self, *, client: PlatformClient, target_platform: str, target_tracks, links
+    ) -> Resolver:
+        return Resolver(
+            user_id=self.pair.user_id,
+            target_platform=target_platform,
+            client=client,
+            target_tracks=target_tracks,
+            links=links,
+            before_search=lambda: self._spend(client.platform, "search"),
+        )
+
+    def _tracks(self, ids) -> dict[int, Track]:
+        ids = [i for i in set(ids) if i]
+        found: dict[int, Track] = {}
+        for start in range(0, len(ids), 1000):
+            found.update(Track.objects.in_bulk(ids[start : start + 1000]))
+        return found
+
+    def _source_changes(self, source: list[_Entry]) -> tuple[list[int], list[RunChange]]:
+        """The source's available tracks in order (deduplicated unless kept) and skips."""
+        ordered, skipped, seen = [], [], set()
+        for entry in source:
+            if not entry.available:
+                skipped.append(
+                    RunChange(
+                        action=Action.UNAVAILABLE,
+                        item_id=entry.track_id,
+                        outcome=Outcome.SKIPPED,
+                        reason="unavailable on the source platform (removed, private or a local file)",
+                    )  # fmt: skip
+                )
+                continue
+            if entry.track_id in seen and not self.pair.keep_duplicates:
+                continue
+            seen.add(entry.track_id)
+            ordered.append(entry.track_id)
+        return ordered, skipped
+
+    def _resolve(
+        self, track_ids: list[int], resolver: Resolver, label: str
+    ) -> dict[int, Resolution]:
+        tracks = self._tracks(track_ids)
+        unique = [tracks[i] for i in dict.fromkeys(track_ids) if i in tracks]
+
+        def on_progress(done: int, total: int) -> None:
+            if done == 1 or done % 10 == 0 or done == total:
+                self._heartbeat(f"{label}: searching {done} of {total}")
+
+        return resolver.resolve(unique, on_progress=on_progress)
+
+    def _plan_one_way(self, source, target, target_client) -> list[RunChange]:
+        pair = self.pair
+        links = dict(
+            SyncedItem.objects.filter(pair=pair).values_list("source_track_id", "target_track_id")
+        )
+        target_tracks = list(self._tracks(e.track_id for e in target).values())
+        ordered, changes = self._source_changes(source)
+        resolver = self._resolver(
+            client=target_client, target_platform=pair.target_platform,
+            target_tracks=target_tracks, links=links,
+        )  # fmt: skip
+        resolutions = self._resolve(ordered, resolver, "Matching")
+        present = Counter(e.track_id for e in target if e.track_id)
+        planned_adds: set[int] = set()
+        wanted: Counter = Counter()
+        position = 0
+        for source_id in ordered:
+            res = resolutions.get(source_id)
+            if res is None or res.outcome != "matched":
+                changes.append(_unmatched(source_id, res))
+                continue
+            wanted[res.target_id] += 1
+            if present[res.target_id] > 0:
+                present[res.target_id] -= 1
+                changes.append(_keep(source_id, res))
+                position += 1
+                continue
+            if res.target_id in planned_adds and not pair.keep_duplicates:
+                continue
+            planned_adds.add(res.target_id)
+            changes.append(
+                RunChange(
+                    action=Action.ADD,
+                    side=Side.TARGET,
+                    item_id=source_id,
+                    counterpart_id=res.target_id,
+                    confidence=res.confidence,
+                    method=res.method,
+                    position=position if pair.keep_order and not _is_liked(pair.target) else None,
+                    reason="; ".join(res.reasons)[:1000],
+                )  # fmt: skip
+            )
+            position += 1
+        if pair.mode == SyncPair.Mode.MIRROR:
+            added_by_sync = set(
+                SyncedItem.objects.filter(pair=pair, added_by_sync=True).values_list(
+                    "target_track_id", flat=True
+                )
+            )
+            reverse_links = {t: s for s, t in links.items()}
+            for entry in target:
+                if entry.track_id is None or not entry.available and not pair.strict:
+                    continue
+                if wanted[entry.track_id] > 0:
+                    wanted[entry.track_id] -= 1
+                    continue
+                if not (pair.strict or entry.track_id in added_by_sync):
+                    continue  # added by hand: kept unless the pair is strict
+                changes.append(
+                    RunChange(
+                        action=Action.REMOVE,
+                        side=Side.TARGET,
+                        item_id=reverse_links.get(entry.track_id),
+                        counterpart_id=entry.track_id,
+                        entry_id=entry.entry_id,
+                        collection_id=entry.collection_id,
+                        reason="no longer in the source"
+                        if entry.track_id in added_by_sync
+                        else "not in the source (strict mirror)",
+                    )  # fmt: skip
+                )
+        return changes
+
+    def _plan_two_way(self, source, target, source_client, target_client) -> list[RunChange]:
+        pair = self.pair
+        base = list(
+            SyncedItem.objects.filter(pair=pair).values_list("source_track_id", "target_track_id")
+        )
+        s_present = Counter(e.track_id for e in source if e.track_id and e.available)
+        t_present = Counter(e.track_id for e in target if e.track_id and e.available)
+        t_entries = defaultdict(list)
+        for e in target:
+            t_entries[e.track_id].append(e)
+        s_entries = defaultdict(list)
+        for e in source:
+            s_entries[e.track_id].append(e)
+        changes: list[RunChange] = [
+            RunChange(
+                action=Action.UNAVAILABLE,
+                item_id=e.track_id,
+                outcome=Outcome.SKIPPED,
+                reason="unavailable on the source platform",
+            )  # fmt: skip
+            for e in source
+            if not e.available
+        ]
+        links: list[tuple[int, int]] = []
+        base_sources: set[int] = set()
+        base_targets: set[int] = set()
+        for s, t in base:
+            base_sources.add(s)
+            base_targets.add(t)
+            s_in, t_in = s_present[s] > 0, t_present[t] > 0
+            if s_in and t_in:
+                links.append((s, t))
+            elif t_in:
+                for e in t_entries[t][:1]:
+                    changes.append(RunChange(
+                        action=Action.REMOVE, side=Side.TARGET, item_id=s, counterpart_id=t,
+                        entry_id=e.entry_id, collection_id=e.collection_id,
+                        reason="removed from the source since the last sync",
+                    ))  # fmt: skip
+            elif s_in:
+                for e in s_entries[s][:1]:
+                    changes.append(RunChange(
+                        action=Action.REMOVE, side=Side.SOURCE, item_id=t, counterpart_id=s,
+                        entry_id=e.entry_id, collection_id=e.collection_id,
+                        reason="removed from the target since the last sync",
+                    ))  # fmt: skip
+        linked_t = {t for _, t in links}
+        linked_s = {s for s, _ in links}
+        new_sources = [s for s in dict.fromkeys(e.track_id for e in source if e.track_id and e.available)
+                       if s not in base_sources]  # fmt: skip
+        new_targets = [t for t in dict.fromkeys(e.track_id for e in target if e.track_id and e.available)
+                       if t not in base_targets]  # fmt: skip
+        forward = self._resolver(
+            client=target_client, target_platform=pair.target_platform,
+            target_tracks=list(self._tracks(new_targets).values()), links={},
+        )  # fmt: skip
+        res_f = self._resolve(new_sources, forward, "Matching new source items")
+        for s in new_sources:
+            r = res_f.get(s)
+            if r is None or r.outcome != "matched":
+                changes.append(_unmatched(s, r))
+            elif t_present[r.target_id] > 0 or r.target_id in linked_t:
+                if r.target_id not in linked_t:
+                    links.append((s, r.target_id))  # added on both sides: one item
+                    linked_t.add(r.target_id)
+                    linked_s.add(s)
+            else:
+                changes.append(RunChange(
+                    action=Action.ADD, side=Side.TARGET, item_id=s, counterpart_id=r.target_id,
+                    confidence=r.confidence, method=r.method, reason="; ".join(r.reasons)[:1000],
+                ))  # fmt: skip
+                linked_t.add(r.target_id)
+                linked_s.add(s)
+        remaining_targets = [t for t in new_targets if t not in linked_t]
+        source_platform = pair.source.connection.platform
+        backward = self._resolver(
+            client=source_client, target_platform=source_platform,
+            target_tracks=list(self._tracks(new_sources).values()), links={},
+        )  # fmt: skip
+        res_b = self._resolve(remaining_targets, backward, "Matching new target items")
+        for t in remaining_targets:
+            r = res_b.get(t)
+            if r is None or r.outcome != "matched":
+                changes.append(_unmatched(t, r, side=Side.SOURCE))
+            elif s_present[r.target_id] > 0 or r.target_id in linked_s:
+                if r.target_id not in linked_s:
+                    links.append((r.target_id, t))
+                    linked_s.add(r.target_id)
+            else:
+                changes.append(RunChange(
+                    action=Action.ADD, side=Side.SOURCE, item_id=t, counterpart_id=r.target_id,
+                    confidence=r.confidence, method=r.method, reason="; ".join(r.reasons)[:1000],
+                ))  # fmt: skip
+                linked_s.add(r.target_id)
+        changes.extend(
+            RunChange(
+                action=Action.KEEP,
+                item_id=s,
+                counterpart_id=t,
+                outcome=Outcome.SKIPPED,
+                reason="on both sides",
+            )  # fmt: skip
+            for s, t in links
+        )
+        return changes
+
+    def _plan_undo(self) -> list[RunChange]:
+        changes = []
+        for old in self.run.undo_of.changes.filter(
+            action__in=WRITE_ACTIONS, outcome=Outcome.APPLIED
+        ).order_by("-seq"):
+            reverse = Action.REMOVE if old.action == Action.ADD else Action.ADD
+            changes.append(RunChange(
+                action=reverse, side=old.side, item_id=old.item_id, counterpart_id=old.counterpart_id,
+                entry_id=old.entry_id if reverse == Action.REMOVE else "",
+                collection_id=old.collection_id, reason=f"undo of run {self.run.undo_of_id}",
+            ))  # fmt: skip
+        return changes
+
+    def _record_review(self, changes: list[RunChange]) -> None:
+        for change in changes:
+            if change.action != Action.UNMATCHED or change.method == "never" or not change.item_id:
+                continue
+            platform = (
+                self.pair.target_platform if change.side == Side.TARGET
+                else self.pair.source.connection.platform
+            )  # fmt: skip
+            candidates = getattr(change, "_candidates", [])
+            best = max((c["confidence"] for c in candidates), default=0.0)
+            try:
+                with transaction.atomic():
+                    ReviewItem.objects.update_or_create(
+                        user_id=self.pair.user_id, source_id=change.item_id, target_platform=platform,
+                        status=ReviewItem.Status.OPEN,
+                        defaults={"pair": self.pair, "run": self.run, "candidates": candidates,
+                                  "best_confidence": best},
+                    )  # fmt: skip
+            except IntegrityError:
+                pass
+
+    # --- resuming ---------------------------------------------------------------------
+
+    def _side(self, side: str) -> _Side:
+        if side == Side.SOURCE:
+            collections = [self.pair.source]
+        else:
+            collections = self._target_collections(self.clients[self.pair.target_platform])
+        platform = collections[0].connection.platform
+        return _Side(self.clients[platform], collections)
+
+    def _reconcile(self) -> None:
+        """After a crash or an ambiguous answer: mark planned changes that already landed."""
+        planned = self._changes().filter(action__in=WRITE_ACTIONS, outcome=Outcome.PLANNED)
+        for side in set(planned.values_list("side", flat=True)):
+            state = self._side(side)
+            for collection in state.collections:
+                _refresh_collection(state.client, collection, force=True)
+            present = Counter(e.track_id for e in _entries_of(state.collections))
+            entry_ids = {
+                e.track_id: e.entry_id for e in _entries_of(state.collections) if e.entry_id
+            }
+            landed_add, landed_remove = [], []
+            for change in planned.filter(side=side):
+                if change.action == Action.ADD and present[change.counterpart_id] > 0:
+                    present[change.counterpart_id] -= 1
+                    change.entry_id = entry_ids.get(change.counterpart_id, "")
+                    landed_add.append(change)
+                elif change.action == Action.REMOVE and present[change.counterpart_id] == 0:
+                    landed_remove.append(change)
+            now = timezone.now()
+            for change in landed_add + landed_remove:
+                change.outcome, change.applied_at = Outcome.APPLIED, now
+            RunChange.objects.bulk_update(
+                landed_add + landed_remove, ["outcome", "applied_at", "entry_id"]
+            )
+            self._record_links(landed_add, landed_remove)
+        done = (
+            self._changes()
+            .filter(action__in=WRITE_ACTIONS)
+            .exclude(outcome=Outcome.PLANNED)
+            .count()
+        )
+        self._heartbeat(done=done)
+
+    # --- applying ---------------------------------------------------------------------
+
+    def _spend(self, platform: str, operation: str) -> None:
+        """Checks the YouTube quota before a call that spends it; shares it fairly."""
+        if platform != Platform.YOUTUBE:
+            return
+        units = quota_cost(operation)
+        left = quota_left_today()
+        if left < units:
+            raise _Wait(
+                Run.WaitReason.QUOTA, next_quota_reset(), "YouTube's daily quota is used up"
+            )
+        now = timezone.now()
+        if self.sharers_checked_at is None or now - self.sharers_checked_at > timedelta(seconds=10):
+            self.sharers = max(1, _quota_sharers())
+            self.sharers_checked_at = now
+        if self.sharers > 1 and self.quota_spent + units > max(units, left // self.sharers):
+            raise _Wait("turn", now + TURN_DELAY)
+        self.quota_spent += units
+
+    def _apply(self) -> None:
+        order = {Action.REMOVE: 0, Action.ADD: 1}
+        planned = list(
+            self._changes()
+            .filter(action__in=WRITE_ACTIONS, outcome=Outcome.PLANNED)
+            .select_related("counterpart")
+        )
+        planned.sort(key=lambda c: (c.side, order[c.action], c.seq))
+        done = (
+            self._changes()
+            .filter(action__in=WRITE_ACTIONS)
+            .exclude(outcome=Outcome.PLANNED)
+            .count()
+        )
+        total = done + len(planned)
+        groups: dict[tuple[str, str], list[RunChange]] = defaultdict(list)
+        for change in planned:
+            groups[(change.side, change.action)].append(change)
+        for (side, action), changes in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], order[kv[0][1]])
+        ):
+            state = self._side(side)
+            if action == Action.REMOVE:
+                done = self._apply_removes(state, changes, done, total)
+            else:
+                done = self._apply_adds(state, changes, done, total)
+
+    def _apply_removes(self, state: _Side, changes: list[RunChange], done: int, total: int) -> int:
+        batch = LIBRARY_BATCH[state.platform] if state.liked else WRITE_BATCH[state.platform]
+        for start in range(0, len(changes), batch):
+            chunk = changes[start : start + batch]
+            self._heartbeat(f"Removing {done + 1} of {total}", done=done, total=total)
+            for _ in chunk:
+                self._spend(state.platform, "rate" if state.liked else "delete")
+            entries = [
+                PlaylistEntry(position=0, track=c.counterpart.to_info(), entry_id=c.entry_id)
+                for c in chunk
+            ]
+            by_collection = defaultdict(list)
+            for c, e in zip(chunk, entries, strict=True):
+                by_collection[c.collection_id or state.collections[0].pk].append(e)
+            try:
+                for collection_id, group in by_collection.items():
+                    collection = next(c for c in state.collections if c.pk == collection_id) if any(
+                        c.pk == collection_id for c in state.collections
+                    ) else state.collections[0]  # fmt: skip
+                    if state.liked:
+                        state.client.unlike(group)
+                    else:
+                        state.client.remove_items(collection.platform_id, group)
+            except PlatformError as exc:
+                if exc.permanent and exc.kind in ("not_found", "bad_request", "forbidden"):
+                    self._mark(chunk, Outcome.FAILED, error=_describe(exc))
+                    done += len(chunk)
+                    continue
+                raise
+            self._mark(chunk, Outcome.APPLIED)
+            self._local_remove(state, chunk)
+            self._record_links([], chunk)
+            done += len(chunk)
+        self._heartbeat(done=done)
+        return done
+
+    def _apply_adds(self, state: _Side, changes: list[RunChange], done: int, total: int) -> int:
+        batch = LIBRARY_BATCH[state.platform] if state.liked else WRITE_BATCH[state.platform]
+        limit = PLAYLIST_LIMIT[state.platform]
+        counts = Counter(
+            CollectionItem.objects.filter(collection__in=state.collections).values_list(
+                "collection_id", flat=True
+            )
+        )
+        start = 0
+        while start < len(changes):
+            chunk = changes[start : start + batch]
+            self._heartbeat(f"Adding {done + 1} of {total}", done=done, total=total)
+            collection = state.collections[-1]
+            if not state.liked:
+                collection = next(
+                    (c for c in state.collections if counts[c.pk] < limit), None
+                ) or self._overflow(state)
+                room = limit - counts[collection.pk]
+                chunk = chunk[: max(1, room)]
+            for _ in chunk:
+                self._spend(state.platform, "rate" if state.liked else "insert")
+            ids = [c.counterpart.platform_id for c in chunk]
+            try:
+                if state.liked:
+                    entry_ids = state.client.like(ids)
+                else:
+                    position = chunk[0].position if self.pair.keep_order else None
+                    entry_ids = state.client.add_items(
+                        collection.platform_id, ids, position=position
+                    )
+            except PlatformError as exc:
+                if exc.kind == "playlist_full":
+                    counts[collection.pk] = limit
+                    continue
+                if exc.permanent and exc.kind in ("not_found", "bad_request", "forbidden"):
+                    self._mark(chunk, Outcome.FAILED, error=_describe(exc))
+                    done += len(chunk)
+                    start += len(chunk)
+                    continue
+                if exc.kind in ("network", "server"):
+                    # The write may have landed: look before trying again, never add twice.
+                    self._reconcile()
+                raise
+            for change, entry_id in zip(chunk, entry_ids, strict=False):
+                change.entry_id = entry_id
+                change.collection_id = collection.pk
+            self._mark(chunk, Outcome.APPLIED)
+            counts[collection.pk] += len(chunk)
+            self._local_add(state, collection, chunk)
+            self._record_links(chunk, [])
+            done += len(chunk)
+            start += len(chunk)
+        self._heartbeat(done=done)
+        return done
+
+    def _overflow(self, state: _Side) -> Collection:
+        """A YouTube playlist is full: continue in "Name (2)", "Name (3)", ..."""
+        base = state.collections[0]
+        name = f"{base.name} ({len(state.collections) + 1})"
+        self._spend(state.platform, "insert")
+        info = state.client.create_playlist(name=name, description=base.description)
+        collection = Collection.objects.create(
+            connection=base.connection, platform_id=info.platform_id, name=info.name,
+            description=info.description, imported_at=timezone.now(),
+        )  # fmt: skip
+        self.pair.overflow_targets = [*self.pair.overflow_targets, collection.pk]
+        SyncPair.objects.filter(pk=self.pair.pk).update(overflow_targets=self.pair.overflow_targets)
+        state.collections.append(collection)
+        return collection
+
+    def _mark(self, chunk: list[RunChange], outcome: str, *, error: str = "") -> None:
+        now = timezone.now()
+        for change in chunk:
+            change.outcome, change.applied_at, change.error = outcome, now, error[:1000]
+        RunChange.objects.bulk_update(
+            chunk, ["outcome", "applied_at", "error", "entry_id", "collection"]
+        )
+
+    def _local_add(self, state: _Side, collection: Collection, chunk: list[RunChange]) -> None:
+        """Keeps our copy of the written collection in step without reading it again."""
+        last = (
+            CollectionItem.objects.filter(collection=collection).order_by("-position")
+            .values_list("position", flat=True).first()
+        )  # fmt: skip
+        next_position = 0 if last is None else last + 1
+        CollectionItem.objects.bulk_create([
+            CollectionItem(collection=collection, position=next_position + i,
+                           track_id=c.counterpart_id, entry_id=c.entry_id)
+            for i, c in enumerate(chunk)
+        ])  # fmt: skip
+        # Our copy may now differ from the platform's order: read it again next time.
+        Collection.objects.filter(pk=collection.pk).update(
+            version="", item_count=F("item_count") + len(chunk)
+        )
+
+    def _local_remove(self, state: _Side, chunk: list[RunChange]) -> None:
+        track_ids = [c.counterpart_id for c in chunk]
+        CollectionItem.objects.filter(
+            collection__in=state.collections, track_id__in=track_ids
+        ).delete()
+        Collection.objects.filter(pk__in=[c.pk for c in state.collections]).update(version="")
+
+    def _record_links(self, added: list[RunChange], removed: list[RunChange]) -> None:
+        if self.pair.mode == SyncPair.Mode.TWO_WAY:
+            return  # the two-way base is written only when the run completes
+        rows = [
+            SyncedItem(pair=self.pair, source_track_id=c.item_id, target_track_id=c.counterpart_id,
+                       added_by_sync=True)
+            for c in added
+            if c.item_id and c.side == Side.TARGET and c.action == Action.ADD
+        ]  # fmt: skip
+        if rows:
+            SyncedItem.objects.bulk_create(rows, ignore_conflicts=True)
+        gone = [c.counterpart_id for c in removed if c.side == Side.TARGET]
+        if gone:
+            SyncedItem.objects.filter(pair=self.pair, target_track_id__in=gone).delete()
+
+    # --- completing -------------------------------------------------------------------
+
+    def _complete(self) -> None:
+        failed = self._changes().filter(outcome=Outcome.FAILED).exists()
+        unmatched = self._changes().filter(action=Action.UNMATCHED).exists()
+        if self.pair.mode == SyncPair.Mode.TWO_WAY and not self.run.undo_of_id:
+            self._write_two_way_base()
+        elif not self.run.undo_of_id:
+            self._link_kept()
+        status = Run.Status.PARTIAL if failed or unmatched else Run.Status.SUCCEEDED
+        self._finish(status)
+        if self.pair.interval:
+            SyncPair.objects.filter(pk=self.pair.pk).update(
+                next_run_at=timezone.now() + self.pair.interval
+            )
+
+    def _link_kept(self) -> None:
+        """Items found on both sides remember their link, so later runs keep them paired."""
+        rows = [
+            SyncedItem(pair=self.pair, source_track_id=s, target_track_id=t)
+            for s, t in self._changes()
+            .filter(action=Action.KEEP, item__isnull=False, counterpart__isnull=False)
+            .values_list("item_id", "counterpart_id")
+        ]
+        if rows:
+            SyncedItem.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+
+    def _write_two_way_base(self) -> None:
+        source = {e.track_id for e in _entries_of([self.pair.source]) if e.track_id}
+        targets = self._target_collections(self.clients[self.pair.target_platform])
+        target = {e.track_id for e in _entries_of(targets) if e.track_id}
+        links = {
+            (s, t)
+            for s, t in SyncedItem.objects.filter(pair=self.pair).values_list(
+                "source_track_id", "target_track_id"
+            )
+        }
+        for action, side, item, counterpart in (
+            self._changes()
+            .filter(
+                action__in=[Action.ADD, Action.KEEP], outcome__in=[Outcome.APPLIED, Outcome.SKIPPED]
+            )
+            .values_list("action", "side", "item_id", "counterpart_id")
+        ):
+            if side == Side.TARGET:
+                links.add((item, counterpart))
+            else:
+                links.add((counterpart, item))
+        keep = [(s, t) for s, t in links if s in source and t in target]
+        with transaction.atomic():
+            SyncedItem.objects.filter(pair=self.pair).delete()
+            SyncedItem.objects.bulk_create(
+                [SyncedItem(pair=self.pair, source_track_id=s, target_track_id=t) for s, t in keep],
+                batch_size=1000,
+            )
+            SyncPair.objects.filter(pk=self.pair.pk).update(base_taken_at=timezone.now())
+
+
+def _quota_sharers() -> int:
+    """People with YouTube work in progress, who share what is left of today's quota."""
+    return (
+        Run.objects.filter(status__in=[Run.Status.QUEUED, Run.Status.RUNNING])
+        .filter(pair__target_platform=Platform.YOUTUBE)
+        .values("user_id")
+        .distinct()
+        .count()
+        + Run.objects.filter(status=Run.Status.WAITING, wait_reason=Run.WaitReason.QUOTA)
+        .values("user_id")
+        .distinct()
+        .count()
+    )
+
+
+def _is_liked(collection: Collection | None) -> bool:
+    return collection is not None and collection.kind == Collection.Kind.LIKED
+
+
+def _keep(source_id: int, res: Resolution) -> RunChange:
+    return RunChange(
+        action=Action.KEEP, item_id=source_id, counterpart_id=res.target_id,
+        outcome=Outcome.SKIPPED, confidence=res.confidence, method=res.method,
+        reason="already in the target",
+    )  # fmt: skip
+
+
+def _unmatched(source_id: int, res: Resolution | None, *, side: str = Side.TARGET) -> RunChange:
+    change = RunChange(
+        action=Action.UNMATCHED,
+        side=side,
+        item_id=source_id,
+        outcome=Outcome.SKIPPED,
+        confidence=res.confidence if res else None,
+        method="never" if res and res.outcome == "never" else (res.method if res else ""),
+        reason="; ".join(res.reasons)[:1000] if res and res.reasons else "no match found",
+    )
+    change._candidates = res.candidates if res else []
+    return change
+
+
+def _describe(exc: PlatformError) -> str:
+    names = {
+        "forbidden": "the platform refused the change (the playlist may not be yours)",
+        "not_found": "the platform no longer has this item or playlist",
+        "bad_request": "the platform rejected the request",
+        "auth": "the connection needs to be reconnected",
+    }
+    return f"{exc.platform.title()}: {names.get(exc.kind, exc.message)}"

@@ -1,0 +1,37 @@
+"""The scheduler's round: fire due pairs, resume waiting runs, rescue stale ones."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+from django.utils import timezone
+
+from syncing.models import Run, SyncPair
+from syncing.services.recovery import resume_unfinished_work
+from syncing.services.runs import run_start, runs_resume_due
+
+# Up to this share of a pair's interval is added at random, so pairs spread out.
+JITTER = 0.1
+
+
+def schedule_tick(*, now: datetime | None = None) -> dict[str, int]:
+    now = now or timezone.now()
+    fired = 0
+    due = SyncPair.objects.filter(enabled=True, next_run_at__lte=now).exclude(
+        schedule=SyncPair.Schedule.MANUAL
+    )
+    for pair in due.select_related("source"):
+        interval = pair.interval
+        if interval is None:
+            continue
+        next_at = now + interval + interval * JITTER * random.random()
+        # Claimed by a conditional update: two schedulers never fire one pair twice.
+        if SyncPair.objects.filter(pk=pair.pk, next_run_at=pair.next_run_at).update(
+            next_run_at=next_at
+        ):
+            run_start(pair=pair, trigger=Run.Trigger.SCHEDULE)
+            fired += 1
+    resumed = runs_resume_due(now=now)
+    rescued = resume_unfinished_work(stale_only=True)
+    return {"fired": fired, "resumed": len(resumed), "rescued": len(rescued)}
