@@ -7,6 +7,7 @@ process, and the platform sandbox instead of Spotify and YouTube.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -67,12 +68,15 @@ INSTALLED_APPS = [
     "csp",
     "template_partials",
     "django_dramatiq",
+    "musicsync",
     "accounts",
     "platforms",
     "syncing",
 ]
 
 MIDDLEWARE = [
+    # First, so every later line logged for a request carries its request id.
+    "musicsync.observability.RequestContextMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -127,6 +131,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+    # django-prometheus's wrappers of the same backends count queries and cache hits.
+    DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.sqlite3"
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
@@ -137,7 +143,7 @@ EMBEDDED = not REDIS_URL
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "musicsync",
             "OPTIONS": {
@@ -148,10 +154,13 @@ if REDIS_URL:
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # That backend is django_redis's RedisCache with counters; django-ratelimit only knows
+    # the class by its original name.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache",
             "LOCATION": "musicsync",
         }
     }
@@ -162,6 +171,8 @@ else:
 # --- Background jobs ----------------------------------------------------------------
 
 _DRAMATIQ_MIDDLEWARE = [
+    # A no-op until Sentry is initialised; listed so a broker made before init still reports.
+    "sentry_sdk.integrations.dramatiq.SentryMiddleware",
     "dramatiq.middleware.AgeLimit",
     "dramatiq.middleware.TimeLimit",
     "dramatiq.middleware.Callbacks",
@@ -169,6 +180,20 @@ _DRAMATIQ_MIDDLEWARE = [
     "django_dramatiq.middleware.AdminMiddleware",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
 ]
+# Dramatiq's Prometheus middleware serves its own exporter (dramatiq_prom_port, 9191) from a
+# process the `dramatiq` command forks, and only works there (it sets itself up on process
+# boot): never in the web process, the embedded worker or tests.
+_argv0 = Path(sys.argv[0])
+IN_DRAMATIQ_CLI = _argv0.name in {"dramatiq", "dramatiq-gevent"} or _argv0.parent.name == "dramatiq"
+DRAMATIQ_PROMETHEUS = env_bool("DRAMATIQ_PROMETHEUS", True) and IN_DRAMATIQ_CLI and bool(REDIS_URL)
+if DRAMATIQ_PROMETHEUS:
+    _DRAMATIQ_MIDDLEWARE.append("dramatiq.middleware.prometheus.Prometheus")
+    # Every worker process's metrics (Dramatiq's and ours) go to files the exporter merges;
+    # this must be set before prometheus_client is first imported, which is right after here.
+    os.environ.setdefault(
+        "PROMETHEUS_MULTIPROC_DIR",
+        os.environ.get("dramatiq_prom_db", "/tmp/dramatiq-prometheus"),  # noqa: S108
+    )
 if REDIS_URL:
     DRAMATIQ_BROKER = {
         "BROKER": "dramatiq.brokers.redis.RedisBroker",
@@ -369,21 +394,63 @@ SECURE_REDIRECT_EXEMPT = [r"^health$", r"^metrics$"]
 # --- Observability ------------------------------------------------------------------
 
 SENTRY_DSN = env_url("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")
+SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0.0)
+MUSICSYNC_RELEASE = env_str("MUSICSYNC_RELEASE")
 LOG_LEVEL = env_choice("LOG_LEVEL", "info", ["debug", "info", "warning", "error"]).upper()
+# JSON lines for log collectors; readable text while developing.
+LOG_FORMAT = env_choice("LOG_FORMAT", "text" if DEBUG else "json", ["json", "text"])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    "filters": {
+        "context": {"()": "musicsync.observability.ContextFilter"},
+        "redact": {"()": "musicsync.observability.RedactFilter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "json": {"()": "musicsync.observability.JsonFormatter"},
+        "text": {
+            "()": "musicsync.observability.TextFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "dramatiq": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
+        # spotipy logs every refused call (and at debug level its headers, tokens included);
+        # platforms.calls reports what matters.
+        "spotipy": {"level": "CRITICAL"},
     },
 }
+
+# /metrics answers these networks, or anyone with `Authorization: Bearer $METRICS_TOKEN`.
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1/32", "::1/128"])
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(net, strict=False) for net in METRICS_ALLOWED_IPS
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS has an entry that is not an IP: {exc}")
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+
+if SENTRY_DSN:
+    from musicsync.observability import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        release=MUSICSYNC_RELEASE,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
 
 # Runs that have not sent a heartbeat for this long are taken to be dead and resumed.
 RUN_STALE_AFTER_SECONDS = env_int("RUN_STALE_AFTER_SECONDS", 300, minimum=10)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from musicsync.health import health
+from musicsync.metrics import metrics_view
 from musicsync.views import home
 
 urlpatterns = [
@@ -11,7 +12,8 @@ urlpatterns = [
     # allauth's pages, with rate limits and the two-factor step in front.
     path("accounts/", include("accounts.auth_urls")),
     path("settings/", include("accounts.urls")),
-    path("", include("django_prometheus.urls")),
+    # Not public: allowed networks or a bearer token (METRICS_ALLOWED_IPS, METRICS_TOKEN).
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 # allauth answers its own rate limits through this (django-ratelimit's go through
