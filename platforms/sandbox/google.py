@@ -74,8 +74,13 @@ def google_json(body: Any, status: int = 200, headers: dict[str, str] | None = N
 
 
 def issuer(request: Request) -> str:
-    """The ``iss`` of id tokens: the ``SANDBOX_GOOGLE_ISSUER`` setting, else our own URL."""
-    configured = setting("SANDBOX_GOOGLE_ISSUER", None)
+    """The ``iss`` of id tokens: what the app's allauth expects, else our own URL.
+
+    ``SANDBOX_GOOGLE_ISSUER`` wins; then the app's ``GOOGLE_ID_TOKEN_ISSUER``, because
+    allauth reads its issuer once at import and a test's sandbox on a random port would
+    otherwise never match it; run alone, the sandbox's own ``/google`` URL.
+    """
+    configured = setting("SANDBOX_GOOGLE_ISSUER", None) or setting("GOOGLE_ID_TOKEN_ISSUER", None)
     return configured or sandbox_root(request) + "/google"
 
 

@@ -112,7 +112,7 @@ def test_the_token_response_echoes_the_scope_and_carries_an_id_token(yt):
     assert tokens["refresh_token"] and tokens["id_token"]
 
 
-def test_the_id_token_passes_allauths_checks(yt):
+def test_the_id_token_passes_the_apps_allauth_checks(yt, settings):
     from allauth.socialaccount.internal import jwtkit
 
     ann = yt.person("Ann Example")
@@ -121,8 +121,8 @@ def test_the_id_token_passes_allauths_checks(yt):
     claims = jwtkit.verify_and_decode(
         credential=tokens["id_token"],
         keys_url=yt.google_url + "/oauth2/v3/certs",
-        issuer=yt.google_url,
-        audience=DEFAULT_CLIENT_ID,
+        issuer=settings.SOCIALACCOUNT_PROVIDERS["google"]["ID_TOKEN_ISSUER"],
+        audience=settings.SOCIALACCOUNT_PROVIDERS["google"]["APP"]["client_id"],
         lookup_kid=None,
         verify_signature=False,
     )
@@ -133,15 +133,26 @@ def test_the_id_token_passes_allauths_checks(yt):
     assert claims["sub"].isdigit() and len(claims["sub"]) == 21
 
 
-def test_the_id_token_issuer_can_be_configured(yt, settings):
+@pytest.mark.parametrize(
+    ("sandbox_issuer", "app_issuer", "expected"),
+    [
+        ("https://accounts.google.com", "http://app/sandbox/google", "https://accounts.google.com"),
+        (None, "http://app/sandbox/google", "http://app/sandbox/google"),
+        (None, None, "own URL"),
+    ],
+)
+def test_the_id_token_issuer_follows_the_settings(
+    yt, settings, sandbox_issuer, app_issuer, expected
+):
     import jwt
 
-    settings.SANDBOX_GOOGLE_ISSUER = "https://accounts.google.com"
+    settings.SANDBOX_GOOGLE_ISSUER = sandbox_issuer
+    settings.GOOGLE_ID_TOKEN_ISSUER = app_issuer
     tokens = _tokens(yt, yt.person())
 
     claims = jwt.decode(tokens["id_token"], options={"verify_signature": False})
 
-    assert claims["iss"] == "https://accounts.google.com"
+    assert claims["iss"] == (yt.google_url if expected == "own URL" else expected)
 
 
 def test_userinfo_describes_the_person(yt):
