@@ -111,3 +111,58 @@ def worker(broker, transactional_db):
     worker.start()
     yield worker
     worker.stop()
+
+
+@pytest.fixture
+def platform_settings(settings, sandbox_settings):
+    """Every platform endpoint (allauth's too) pointed at this test's sandbox server."""
+    from platforms.oauth import configure_endpoints
+
+    google = sandbox_settings.google_oauth_url
+    settings.GOOGLE_TOKEN_URL = f"{google}/token"
+    settings.GOOGLE_USERINFO_URL = f"{google}/oauth2/v2/userinfo"
+    settings.GOOGLE_REVOKE_URL = f"{google}/revoke"
+    settings.GOOGLE_ID_TOKEN_ISSUER = google
+    settings.PLATFORM_RETRY_BASE_SECONDS = 0.01
+    configure_endpoints()
+    yield sandbox_settings
+    configure_endpoints()
+
+
+def connect(user, platform: str, sandbox, sandbox_user: str = "sandbox-alice"):
+    """Connects ``user`` to ``sandbox_user``'s account with tokens from the sandbox's OAuth."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from platforms.models import Connection
+
+    if platform == "spotify":
+        from platforms.sandbox.testing import spotify_tokens
+
+        grant = spotify_tokens(sandbox, sandbox_user)
+    else:
+        from platforms.sandbox.youtube import mint_tokens
+
+        with sandbox.state.lock:
+            grant = mint_tokens(
+                sandbox.state, sandbox_user, scope="https://www.googleapis.com/auth/youtube",
+                client_id="sandbox-google-client.apps.googleusercontent.com",
+            )  # fmt: skip
+    return Connection.objects.create(
+        user=user,
+        platform=platform,
+        account_id=sandbox_user,
+        account_name=sandbox_user,
+        access_token=grant["access_token"],
+        refresh_token=grant.get("refresh_token", ""),
+        token_expires_at=timezone.now() + timedelta(seconds=int(grant.get("expires_in", 3600))),
+    )
+
+
+@pytest.fixture
+def alice_connected(alice, platform_settings, transactional_db):
+    """alice with Spotify and YouTube connected to the sandbox person sandbox-alice."""
+    alice.spotify = connect(alice, "spotify", platform_settings)
+    alice.youtube = connect(alice, "youtube", platform_settings)
+    return alice

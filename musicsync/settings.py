@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.spotify",
     "allauth.socialaccount.providers.google",
     "rest_framework",
+    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -302,6 +303,57 @@ SPOTIFY_ACCOUNTS_URL = env_url("SPOTIFY_ACCOUNTS_URL", _spotify_accounts)
 SPOTIFY_API_URL = env_url("SPOTIFY_API_URL", _spotify_api)
 GOOGLE_OAUTH_URL = env_url("GOOGLE_OAUTH_URL", _google_oauth)
 YOUTUBE_API_URL = env_url("YOUTUBE_API_URL", _youtube_api)
+if MUSICSYNC_SANDBOX:
+    _google_token, _google_userinfo = (
+        f"{GOOGLE_OAUTH_URL}/token",
+        f"{GOOGLE_OAUTH_URL}/oauth2/v2/userinfo",
+    )
+    _google_revoke, _google_issuer = f"{GOOGLE_OAUTH_URL}/revoke", GOOGLE_OAUTH_URL
+else:
+    _google_token = "https://oauth2.googleapis.com/token"
+    _google_userinfo = "https://www.googleapis.com/oauth2/v2/userinfo"
+    _google_revoke, _google_issuer = (
+        "https://oauth2.googleapis.com/revoke",
+        "https://accounts.google.com",
+    )
+GOOGLE_TOKEN_URL = env_url("GOOGLE_TOKEN_URL", _google_token)
+GOOGLE_USERINFO_URL = env_url("GOOGLE_USERINFO_URL", _google_userinfo)
+GOOGLE_REVOKE_URL = env_url("GOOGLE_REVOKE_URL", _google_revoke)
+GOOGLE_ID_TOKEN_ISSUER = env_url("GOOGLE_ID_TOKEN_ISSUER", _google_issuer)
+
+SPOTIFY_SCOPES = [
+    "playlist-read-private",
+    "playlist-read-collaborative",
+    "playlist-modify-private",
+    "playlist-modify-public",
+    "user-library-read",
+    "user-library-modify",
+]
+GOOGLE_SCOPES = ["openid", "email", "profile", "https://www.googleapis.com/auth/youtube"]
+# Signing in (not only connecting) with Spotify or Google, where the operator allows it.
+MUSICSYNC_SOCIAL_LOGIN = env_bool("MUSICSYNC_SOCIAL_LOGIN", False)
+SOCIALACCOUNT_ADAPTER = "platforms.oauth.SocialAccountAdapter"
+# Tokens go encrypted into platforms.Connection, never into allauth's plain token table.
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_PROVIDERS = {
+    "spotify": {
+        "APP": {"client_id": SPOTIFY_CLIENT_ID, "secret": SPOTIFY_CLIENT_SECRET},
+        "SCOPE": SPOTIFY_SCOPES,
+        "OAUTH_PKCE_ENABLED": True,
+    },
+    "google": {
+        "APP": {"client_id": GOOGLE_CLIENT_ID, "secret": GOOGLE_CLIENT_SECRET},
+        "SCOPE": GOOGLE_SCOPES,
+        "AUTH_PARAMS": {"access_type": "offline", "prompt": "consent"},
+        "OAUTH_PKCE_ENABLED": True,
+        "AUTHORIZE_URL": f"{GOOGLE_OAUTH_URL}/o/oauth2/v2/auth",
+        "ACCESS_TOKEN_URL": GOOGLE_TOKEN_URL,
+        "IDENTITY_URL": GOOGLE_USERINFO_URL,
+        "ID_TOKEN_ISSUER": GOOGLE_ID_TOKEN_ISSUER,
+    },
+}
 
 YOUTUBE_DAILY_QUOTA = env_int("YOUTUBE_DAILY_QUOTA", 10_000, minimum=1)
 YOUTUBE_QUOTA_COSTS = {
@@ -314,6 +366,12 @@ YOUTUBE_QUOTA_COSTS = {
     "search": env_int("YOUTUBE_COST_SEARCH", 100, minimum=0),
 }
 PLATFORM_HTTP_TIMEOUT = env_float("PLATFORM_HTTP_TIMEOUT", 20.0, minimum=0.1)
+PLATFORM_MAX_ATTEMPTS = env_int("PLATFORM_MAX_ATTEMPTS", 4, minimum=1)
+# A Retry-After up to this long is waited out in place; a longer one reschedules the run.
+PLATFORM_MAX_INLINE_WAIT = env_float("PLATFORM_MAX_INLINE_WAIT", 10.0, minimum=0)
+PLATFORM_RETRY_BASE_SECONDS = env_float("PLATFORM_RETRY_BASE_SECONDS", 0.5, minimum=0)
+# Refresh an access token this many seconds before it expires.
+TOKEN_REFRESH_MARGIN_SECONDS = env_int("TOKEN_REFRESH_MARGIN_SECONDS", 120, minimum=0)
 
 # --- Encryption ---------------------------------------------------------------------
 
@@ -335,8 +393,10 @@ REST_FRAMEWORK = {
     # Adds retry_after to every 429 body.
     "EXCEPTION_HANDLER": "accounts.ratelimits.api_exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Page-number paging with ?page_size= up to 200.
+    "DEFAULT_PAGINATION_CLASS": "musicsync.api.Pagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
@@ -347,6 +407,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Separate request bodies, so read-only fields (ids, status, counts) are not offered.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" or "platform": one stable name each in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "PlatformEnum": "platforms.models.Platform",
+        "RunStatusEnum": "syncing.models.Run.Status",
+        "ReviewStatusEnum": "syncing.models.ReviewItem.Status",
+        "ConnectionStateEnum": "platforms.models.Connection.State",
+    },
 }
 
 # --- Static, i18n, security ---------------------------------------------------------

@@ -277,7 +277,20 @@ def library_import(*, connection_id: int) -> dict[str, int]:
                 counts["skipped"] += 1
                 continue
             _progress(conn, f"Reading playlist {index} of {len(playlists)}: {info.name}")
-            entries = client.list_playlist_items(info.platform_id)
+            try:
+                entries = client.list_playlist_items(info.platform_id)
+            except PlatformError as exc:
+                if exc.kind != "forbidden":
+                    raise
+                # Since 2026 Spotify lets only owners and collaborators read items.
+                Collection.objects.filter(pk=collection.pk).update(
+                    editable=False,
+                    item_count=info.item_count,
+                    version=info.version,
+                    imported_at=timezone.now(),
+                )
+                counts["skipped"] += 1
+                continue
             if conn.platform == Platform.YOUTUBE:
                 entries = _fill_youtube_durations(client, entries)
             collection_replace_items(collection=collection, entries=entries)

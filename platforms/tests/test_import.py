@@ -1,0 +1,66 @@
+"""Importing a library from the sandbox over HTTP, through spotipy and google-api-python-client."""
+
+from __future__ import annotations
+
+import pytest
+
+from platforms.models import Collection, CollectionItem, Connection, Track
+from platforms.services import library_import
+
+pytestmark = pytest.mark.smoke
+
+
+def calls(sandbox) -> dict[str, int]:
+    return dict(sandbox.state.counters.snapshot()["calls"])
+
+
+def test_it_imports_spotify_playlists_with_their_items_in_order(alice_connected, platform_settings):
+    sandbox = platform_settings
+    library_import(connection_id=alice_connected.spotify.pk)
+
+    world = sandbox.state.spotify
+    playlists = Collection.objects.filter(connection=alice_connected.spotify, kind="playlist")
+    assert playlists.count() >= 2
+    for collection in playlists:
+        stored = list(
+            CollectionItem.objects.filter(collection=collection)
+            .order_by("position")
+            .values_list("track__platform_id", flat=True)
+        )
+        remote = world.playlists[collection.platform_id]
+        if not collection.editable:
+            continue  # someone else's playlist: Spotify no longer lets us read its items
+        assert len(stored) == len(remote.entries)
+        ids = [e.uri.rsplit(":", 1)[-1] if not e.is_local else None for e in remote.entries]
+        assert [s for s in stored] == [i if i in set(stored) else None for i in ids]
+    liked = Collection.objects.get(connection=alice_connected.spotify, kind="liked")
+    assert liked.items.count() > 0
+    conn = Connection.objects.get(pk=alice_connected.spotify.pk)
+    assert conn.import_status == "done" and conn.last_import_at is not None
+
+
+def test_a_second_import_of_an_unchanged_library_reads_no_items(alice_connected, platform_settings):
+    sandbox = platform_settings
+    library_import(connection_id=alice_connected.spotify.pk)
+    library_import(connection_id=alice_connected.youtube.pk)
+    rows_before = CollectionItem.objects.count()
+    sandbox.state.counters.reset()
+
+    spotify = library_import(connection_id=alice_connected.spotify.pk)
+    youtube = library_import(connection_id=alice_connected.youtube.pk)
+
+    seen = calls(sandbox)
+    item_reads = {k: v for k, v in seen.items() if "item" in k.lower() and "list" in k.lower()}
+    assert spotify["read"] == 0 and youtube["read"] == 0
+    assert item_reads == {} or sum(item_reads.values()) == 0, seen
+    assert CollectionItem.objects.count() == rows_before
+
+
+def test_youtube_items_carry_durations_and_unavailable_videos_are_marked(
+    alice_connected, platform_settings
+):
+    library_import(connection_id=alice_connected.youtube.pk)
+    videos = Track.objects.filter(platform="youtube")
+    assert videos.exists()
+    available = videos.filter(available=True)
+    assert available.filter(duration_ms__isnull=False).count() == available.count()

@@ -1,0 +1,23 @@
+"""Reading the sandbox's own state, to assert what really ended up on each platform."""
+
+from __future__ import annotations
+
+
+def spotify_playlist_ids(sandbox, playlist_id: str) -> list[str]:
+    with sandbox.state.lock:
+        entries = sandbox.state.spotify.playlists[playlist_id].entries
+        return [e.uri.rsplit(":", 1)[-1] for e in entries if not e.is_local]
+
+
+def youtube_playlist_ids(sandbox, playlist_id: str) -> list[str]:
+    with sandbox.state.lock:
+        return [item.video_id for item in sandbox.state.youtube.playlists[playlist_id].items]
+
+
+def youtube_playlists_named(sandbox, owner: str, prefix: str) -> dict[str, str]:
+    with sandbox.state.lock:
+        return {
+            p.title: p.id
+            for p in sandbox.state.youtube.playlists.values()
+            if p.owner == owner and p.title.startswith(prefix)
+        }
