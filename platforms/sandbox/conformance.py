@@ -34,6 +34,9 @@ SPOTIFY_API = "/spotify/api/v1"
 KNOWN_DEVIATIONS = """
 - PlaylistTrackObject.item/track are null for tracks Spotify no longer offers; the spec
   does not mark them nullable.
+- Every error answers {"error": {"status", "message"}} (BEHAVIOURS B6), also where the
+  spec's 400 for /me/library names a bare ErrorObject.
+- GET /tracks?ids= answers null for ids it does not know; the spec's array holds objects.
 - Local-file items (is_local: true) carry a track object with null ids and a partial
   album; the spec does not model them, so they are not validated.
 """
@@ -102,11 +105,15 @@ def _spotify_spec(directory: str) -> dict[str, Any]:
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     schemas = spec["components"]["schemas"]
     # The deviations listed in KNOWN_DEVIATIONS, applied to a private copy of the spec.
+    null = {"enum": [None], "nullable": True}
     for name in ("item", "track"):
         prop = schemas["PlaylistTrackObject"]["properties"][name]
-        prop["nullable"] = True
         # A discriminator needs a mapping for "track" -> TrackObject; oneOf alone decides.
         prop.pop("discriminator", None)
+        prop["oneOf"] = [*prop["oneOf"], null]
+    many = spec["components"]["responses"]["ManyTracks"]["content"]["application/json"]
+    tracks = many["schema"]["properties"]["tracks"]
+    tracks["items"] = {"oneOf": [tracks["items"], null]}
     return spec
 
 
@@ -142,11 +149,10 @@ def _spotify_response_schema(
         operation = item.get(method.lower())
         if operation is None:
             raise LookupError(f"the spec has no {method} {template}")
-        responses = operation.get("responses", {})
-        response = responses.get(str(status))
+        if status >= 400:
+            return f"{method} {template} {status}", _ERROR_SCHEMA
+        response = operation.get("responses", {}).get(str(status))
         if response is None:
-            if status >= 400:
-                return "error", _ERROR_SCHEMA
             raise LookupError(f"the spec has no {status} answer for {method} {template}")
         response = _resolve(spec, response)
         content = response.get("content", {}).get("application/json")

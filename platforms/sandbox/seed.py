@@ -74,8 +74,8 @@ _OFFICIAL_TITLES = {
     ],
     "ja": [
         "{artist}「{title}」Music Video",
-        "【MV】{artist} - {title}",
-        "{artist} - {title} (Official MV)",
+        "【MV】{artist}「{title}」",
+        "{artist} -「{title}」(Official MV)",
     ],
     "ko": ["[MV] {artist} - {title}", "{artist} '{title}' M/V", "[MV] {artist} _ {title}"],
     "ru": ["{artist} — {title} (Official Video)", "{artist} - {title} (Премьера клипа, 2020)"],

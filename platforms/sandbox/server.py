@@ -83,6 +83,7 @@ class SandboxApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         # Record the sandbox root once, so halves mounted below it build the same links.
+        # (The dispatcher moves the mount point from PATH_INFO to SCRIPT_NAME: read it first.)
         environ.setdefault(ROOT_ENVIRON_KEY, get_current_url(environ, root_only=True).rstrip("/"))
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -102,20 +103,24 @@ class SandboxApp:
             body = b"".join(result)
             if hasattr(result, "close"):
                 result.close()
-            self._check(environ, status, captured.get("headers", []), body)
+            self._check(environ, path, method, status, captured.get("headers", []), body)
             return [body]
         return result
 
     def _check(
-        self, environ: dict[str, Any], status: int, headers: list[tuple[str, str]], body: bytes
+        self,
+        environ: dict[str, Any],
+        path: str,
+        method: str,
+        status: int,
+        headers: list[tuple[str, str]],
+        body: bytes,
     ) -> None:
         from platforms.sandbox import conformance
 
         content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
         if "json" not in content_type or not body:
             return
-        path = environ.get("PATH_INFO", "")
-        method = environ.get("REQUEST_METHOD", "GET").upper()
         try:
             payload = json.loads(body)
         except ValueError:
