@@ -567,7 +567,9 @@ class YouTubeApp:
         out["etag"] = etag_of("playlistItem", version, json.dumps(out, sort_keys=True))
         return out
 
-    def render_channel(self, user: User | None, channel_id: str, parts: list[str], mine: bool):
+    def render_channel(
+        self, user: User | None, channel_id: str, parts: list[str], mine: bool
+    ) -> dict[str, Any]:
         channel = self.world.channels[channel_id]
         out: dict[str, Any] = {"kind": "youtube#channel", "etag": "", "id": channel.id}
         if "snippet" in parts:
