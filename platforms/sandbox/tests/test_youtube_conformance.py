@@ -30,8 +30,18 @@ def test_recorded_2022_responses_conform(path, method, sample):
     assert validate(path, method, 200, _sample(sample)) == []
 
 
-def test_recorded_2019_responses_fail_only_on_their_quoted_etags():
-    problems = validate(PLAYLIST_ITEMS, "GET", 200, _sample("playlistItems.list_page1.json"))
+@pytest.mark.parametrize(
+    ("path", "sample"),
+    [
+        (PLAYLIST_ITEMS, "playlistItems.list_page1.json"),
+        (PLAYLIST_ITEMS, "playlistItems.list_page2.json"),
+        ("/youtube/v3/playlists", "playlists.list_mine.json"),
+        ("/youtube/v3/search", "search.list_page1.json"),
+        ("/youtube/v3/videos", "videos.list_myRating_page1.json"),
+    ],
+)
+def test_recorded_2019_responses_fail_only_on_their_quoted_etags(path, sample):
+    problems = validate(path, "GET", 200, _sample(sample))
 
     assert problems
     assert all("is not a bare 27-character etag" in p for p in problems)
