@@ -1,0 +1,270 @@
+"""What the REST API shows and accepts for pairs, runs, their changes and the review queue.
+
+Only a pair's settings are writable. Everything a person must not set (the owner, a
+run's status and counts, timings) is read-only here, so a body that carries it is
+ignored rather than obeyed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from platforms.models import Collection, Platform, Track
+from platforms.serializers import TrackSerializer
+from syncing import selectors
+from syncing.models import ReviewItem, Run, RunChange, SyncPair
+from syncing.services.pairs import pair_create, pair_update
+
+
+class OwnCollectionField(serializers.PrimaryKeyRelatedField):
+    """A playlist id that must be one of the caller's: anybody else's reads as not existing."""
+
+    def get_queryset(self) -> QuerySet[Collection]:
+        request = self.context.get("request")
+        if request is None or not request.user.is_authenticated:
+            return Collection.objects.none()
+        return Collection.objects.filter(connection__user=request.user).select_related("connection")
+
+
+class RunSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Run
+        fields = ["id", "status", "dry_run", "created_at", "finished_at"]
+        read_only_fields = fields
+
+
+class PairSerializer(serializers.ModelSerializer):
+    source = OwnCollectionField(queryset=Collection.objects.all())
+    source_name = serializers.CharField(source="source.name", read_only=True)
+    source_platform = serializers.ChoiceField(
+        source="source.connection.platform", choices=Platform.choices, read_only=True
+    )
+    target = OwnCollectionField(
+        queryset=Collection.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="An existing playlist; leave out (or null) to create one named target_name.",
+    )
+    last_run = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SyncPair
+        fields = [
+            "id",
+            "source",
+            "source_name",
+            "source_platform",
+            "target",
+            "target_platform",
+            "target_name",
+            "mode",
+            "strict",
+            "keep_order",
+            "keep_duplicates",
+            "schedule",
+            "enabled",
+            "next_run_at",
+            "last_run",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "next_run_at", "created_at", "updated_at"]
+
+    @extend_schema_field(RunSummarySerializer(allow_null=True))
+    def get_last_run(self, pair: SyncPair) -> dict[str, Any] | None:
+        # pairs_for_user attaches it to every pair of a list in one query; a single pair
+        # (detail, create, update) looks it up.
+        if hasattr(pair, "last_run"):
+            run = pair.last_run
+        else:
+            run = pair.runs.filter(dry_run=False).order_by("-created_at", "-pk").first()
+        return RunSummarySerializer(run).data if run is not None else None
+
+    def create(self, validated_data: dict[str, Any]) -> SyncPair:
+        user = self.context["request"].user
+        target = validated_data.pop("target", None)
+        return pair_create(user=user, target=target, **validated_data)
+
+
+class PairUpdateSerializer(PairSerializer):
+    """What a pair lets you change once it exists: not its source or its target."""
+
+    class Meta(PairSerializer.Meta):
+        read_only_fields = [
+            *PairSerializer.Meta.read_only_fields,
+            "source",
+            "target",
+            "target_platform",
+        ]
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        for name in ("source", "target"):
+            fields[name] = serializers.PrimaryKeyRelatedField(read_only=True)
+        return fields
+
+    def update(self, instance: SyncPair, validated_data: dict[str, Any]) -> SyncPair:
+        return pair_update(pair=instance, **validated_data)
+
+
+class RunSerializer(serializers.ModelSerializer):
+    pair = serializers.PrimaryKeyRelatedField(read_only=True)
+    progress_percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Run
+        fields = [
+            "id",
+            "pair",
+            "status",
+            "trigger",
+            "dry_run",
+            "undo_of",
+            "retry_of",
+            "wait_reason",
+            "resume_at",
+            "added",
+            "removed",
+            "kept",
+            "unmatched",
+            "unavailable",
+            "failed",
+            "progress_done",
+            "progress_total",
+            "progress_percent",
+            "progress_label",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class ChangeCountsSerializer(serializers.Serializer):
+    add = serializers.IntegerField()
+    remove = serializers.IntegerField()
+    keep = serializers.IntegerField()
+    move = serializers.IntegerField()
+    unmatched = serializers.IntegerField()
+    unavailable = serializers.IntegerField()
+    failed = serializers.IntegerField(help_text="Changes of any action whose write failed.")
+
+
+class RunDetailSerializer(RunSerializer):
+    change_counts = serializers.SerializerMethodField()
+    can_undo = serializers.SerializerMethodField()
+
+    class Meta(RunSerializer.Meta):
+        fields = [*RunSerializer.Meta.fields, "change_counts", "can_undo"]
+        read_only_fields = fields
+
+    @extend_schema_field(ChangeCountsSerializer)
+    def get_change_counts(self, run: Run) -> dict[str, int]:
+        return selectors.run_change_counts(run=run)
+
+    def get_can_undo(self, run: Run) -> bool:
+        return selectors.run_can_undo(run=run)
+
+
+class RunChangeSerializer(serializers.ModelSerializer):
+    item = TrackSerializer(read_only=True, allow_null=True)
+    counterpart = TrackSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = RunChange
+        fields = [
+            "seq",
+            "action",
+            "side",
+            "collection",
+            "item",
+            "counterpart",
+            "confidence",
+            "method",
+            "position",
+            "outcome",
+            "reason",
+            "error",
+            "applied_at",
+        ]
+        read_only_fields = fields
+
+
+class CandidateSerializer(serializers.Serializer):
+    track = TrackSerializer()
+    confidence = serializers.FloatField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class ReviewItemSerializer(serializers.ModelSerializer):
+    source = TrackSerializer(read_only=True)
+    chosen = TrackSerializer(read_only=True, allow_null=True)
+    candidates = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReviewItem
+        fields = [
+            "id",
+            "pair",
+            "run",
+            "source",
+            "target_platform",
+            "candidates",
+            "best_confidence",
+            "status",
+            "chosen",
+            "created_at",
+            "resolved_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(CandidateSerializer(many=True))
+    def get_candidates(self, item: ReviewItem) -> list[dict[str, Any]]:
+        # review_items_open attaches the candidates of a whole page in one query.
+        found = getattr(item, "candidate_list", None)
+        if found is None:
+            found = _candidate_list(item)
+        return CandidateSerializer(found, many=True).data
+
+
+def _candidate_list(item: ReviewItem) -> list[selectors.Candidate]:
+    raws = [raw for raw in item.candidates or [] if isinstance(raw, dict)]
+    tracks = Track.objects.in_bulk([r["track"] for r in raws if isinstance(r.get("track"), int)])
+    return [
+        selectors.Candidate(
+            track=tracks[raw["track"]],
+            confidence=float(raw.get("confidence") or 0),
+            reasons=[str(reason) for reason in raw.get("reasons") or []],
+        )
+        for raw in raws
+        if raw.get("track") in tracks
+    ]
+
+
+class ResolveSerializer(serializers.Serializer):
+    """Exactly one of: a candidate's track id, a pasted link, or never: true."""
+
+    track_id = serializers.IntegerField(
+        required=False, min_value=1, help_text="The id of one of the item's candidate tracks."
+    )
+    url = serializers.URLField(
+        required=False, max_length=500, help_text="A link to the song on the other platform."
+    )
+    never = serializers.BooleanField(
+        required=False, help_text="true: never match this song; remembered from now on."
+    )
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        given = [name for name in ("track_id", "url") if name in data]
+        if data.get("never"):
+            given.append("never")
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                "Send exactly one of track_id, url or never: true.", code="one_choice"
+            )
+        return data
