@@ -294,3 +294,23 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     if not metrics_allowed(request):
         raise Http404
     return HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
+
+
+class MetricsEndpointMiddleware:
+    """Answers /metrics before Django checks the Host header.
+
+    Prometheus addresses pods and containers by IP or service name, which ALLOWED_HOSTS
+    rightly does not list; the endpoint has its own guard (networks or token) instead.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info != "/metrics":
+            return self.get_response(request)
+        if request.method != "GET" or not metrics_allowed(request):
+            return HttpResponse(status=404)
+        response = HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
+        response["Cache-Control"] = "no-store"
+        return response

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so every later line logged for a request carries its request id.
     "musicsync.observability.RequestContextMiddleware",
+    # /metrics is answered here, before the Host check: scrapers come by IP (own guard).
+    "musicsync.metrics.MetricsEndpointMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",

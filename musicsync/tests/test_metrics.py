@@ -214,6 +214,19 @@ def test_the_bearer_token_is_answered_from_anywhere_and_a_wrong_one_is_not(clien
     assert bad.status_code == 404
 
 
+def test_a_scraper_reaching_the_app_by_ip_is_answered_whatever_allowed_hosts_say(client, settings):
+    settings.ALLOWED_HOSTS = ["sync.example.com"]
+    settings.METRICS_TOKEN = "t" * 32
+    scraped = client.get(
+        "/metrics", HTTP_HOST="10.1.2.3:8000", HTTP_AUTHORIZATION=f"Bearer {'t' * 32}"
+    )
+    stranger = client.get("/metrics", HTTP_HOST="10.1.2.3:8000", REMOTE_ADDR="203.0.113.9")
+    page = client.get("/health", HTTP_HOST="10.1.2.3:8000")
+    assert scraped.status_code == 200 and b"musicsync_runs_active" in scraped.content
+    assert stranger.status_code == 404
+    assert page.status_code == 400  # everything else still checks the Host
+
+
 def test_no_token_configured_means_no_token_gets_in(client, settings):
     settings.METRICS_TOKEN = ""
     response = client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer ")
