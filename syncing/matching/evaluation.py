@@ -21,6 +21,12 @@ from platforms.types import Platform, Track
 
 from .scoring import MatchResult, match
 
+SCORING = (
+    "TP = choice in answers; FP = wrong candidate, or any pick on a no-match case; "
+    "precision = TP/(TP+FP); recall = TP/cases with answers; "
+    "false accepts = picks on no-match cases / no-match cases"
+)
+
 
 def track_from_case(data: dict, *, platform_id: str) -> Track:
     platform = Platform(data["platform"])

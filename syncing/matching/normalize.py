@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 
 try:
     from anyascii import anyascii
@@ -26,7 +27,8 @@ from platforms.types import Platform, Track
 
 # Emoji and other pictographs would transliterate to ":name:" words; drop them first.
 _SYMBOL_CATEGORIES = frozenset({"So", "Sk", "Cs", "Co", "Cn"})
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+# Unicode-aware, so a script left untransliterated (no anyascii) still has words.
+_NON_WORD = re.compile(r"[\W_]+")
 _DOLLAR_RE = re.compile(r"(?<=\w)\$|\$(?=[a-zA-Z])")
 
 
@@ -231,14 +233,19 @@ def parse_channel(channel: str) -> Channel:
 # --- parsed tracks ------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Segment:
     """One part of a video title between separators ("Artist - Title | Label")."""
 
     text: str  # folded words, featured artists removed
     variants: tuple[str, ...]  # ``text`` and ``text`` without trailing noise
     featured: str  # folded words after "feat."/"ft." in this part
-    names: tuple[str, ...] = ()  # the part read as a list of artists ("a, b & c")
+    raw: str = ""  # folded, with punctuation, for reading a list of names
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        """The part read as a list of artists ("a, b & c"); only asked of a few parts."""
+        return tuple(split_artists(remove_feat(self.raw)[0])) if self.raw else (self.text,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,6 +402,7 @@ def parse_youtube(track: Track) -> Parsed:
     featured: list[str] = []
     version_text: list[str] = []
     flat_parts: list[str] = []
+    meaningful_brackets: list[str] = []
 
     def add_segment(raw: str, *, bracket: bool) -> None:
         seg = words(raw)
@@ -415,8 +423,9 @@ def parse_youtube(track: Track) -> Parsed:
         variants: list[str] = []
         _add(variants, before)
         _add(variants, strip_trailing_noise(before))
-        names = tuple(split_artists(remove_feat(raw)[0]))
-        segments.append(Segment(before, tuple(variants), feat.strip(), names))
+        if bracket:
+            meaningful_brackets.append(seg)
+        segments.append(Segment(before, tuple(variants), feat.strip(), raw))
 
     for raw in _SEPARATOR_RE.split(rest):
         add_segment(raw, bracket=False)
@@ -429,7 +438,7 @@ def parse_youtube(track: Track) -> Parsed:
         for part in _SEPARATOR_RE.split(raw):
             add_segment(part, bracket=False)
     # "Psycho (Pt. 2)": a bracket can also be part of the title it follows.
-    if brackets:
+    if meaningful_brackets:
         inline = _BRACKETS_RE.sub(_inline_bracket, folded)
         if inline != folded:
             for raw in _SEPARATOR_RE.split(inline):

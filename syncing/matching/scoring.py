@@ -74,26 +74,21 @@ def title_agreement(spotify: Parsed, video: Parsed, names: Sequence[str]) -> tup
     Returns the similarity (0..1) and the index of the segment that holds the title
     (-1 when the title was found only by removing the artist's name from the words).
     """
-    best, where = 0.0, -1
+    core = spotify.core
+    best, where, matched = 0.0, -1, ""
     for i, seg in enumerate(video.segments):
         for v in seg.variants:
-            s = _similarity(spotify.core, v)
+            s = _similarity(core, v)
             if s > best:
-                best, where = s, i
+                best, where, matched = s, i, v
         if best == 1.0:
             return best, where
-    if where >= 0 and best < 1.0:
-        # "Metamorphosis" vs "Metamorphosis 2", "Teil 1" vs "Teil 12": another part.
-        a = {w for w in spotify.core.split() if w.isdigit()}
-        b = {w for w in video.segments[where].text.split() if w.isdigit()}
-        if a != b:
-            best *= 0.85
-    if best < 0.8 and len(spotify.core) >= 4:
+    if best < CONTAINED_TITLE and len(core) >= 4:
         # "Face the World 2020 Tribute": the whole title inside a longer part.
         for i, seg in enumerate(video.segments):
             v = seg.variants[-1]
-            if _contains(spotify.core, v):
-                best, where = CONTAINED_TITLE, i
+            if _contains(core, v):
+                best, where, matched = CONTAINED_TITLE, i, v
                 break
     # "bonobo kong (music video)", "Pink Floyd-Hey You": no separator, so take the
     # artist's name out and compare what is left.
@@ -102,10 +97,21 @@ def title_agreement(spotify: Parsed, video: Parsed, names: Sequence[str]) -> tup
             if _contains(name, video.flat):
                 rest = f" {video.flat} ".replace(f" {name} ", " ", 1)
                 rest = strip_trailing_noise(" ".join(w for w in rest.split() if w not in _GLUE))
-                s = _similarity(spotify.core, rest)
+                s = _similarity(core, rest)
                 if s > best:
-                    best, where = s, -1
+                    best, where, matched = s, -1, rest
+    if best < 1.0 and _numbers(core) != _numbers(matched):
+        # "Metamorphosis" vs "Metamorphosis 2", "Teil 1" vs "Teil 12": another part.
+        best *= NUMBER_MISMATCH_FACTOR
     return best, where
+
+
+NUMBER_MISMATCH_FACTOR = 0.7
+
+
+def _numbers(text: str) -> set[str]:
+    # Years are mostly upload noise ("1971", "2011 Remaster"), not part numbers.
+    return {w for w in text.split() if w.isdigit() and not (len(w) == 4 and w[:2] in ("19", "20"))}
 
 
 # Words that join an artist's name to a title without a separator.
@@ -190,8 +196,11 @@ def _evidence(spotify: Parsed, video: Parsed) -> _Evidence:
         if not found and where >= 0:
             # "Jackson 5" for "The Jackson 5", "Dewa" for "Dewa 19": the video's artist
             # part names a shorter form of ours.
+            first_words = set(name.split())
             for i, seg in enumerate(video.segments):
-                if i != where and seg.names and _short_form(seg.names[0], name):
+                if i == where or seg.text.split(" ", 1)[0] not in first_words:
+                    continue
+                if seg.names and _short_form(seg.names[0], name):
                     found, segment, is_lead = 0.85, i, True
                     break
         if not found:

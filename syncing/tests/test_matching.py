@@ -1,0 +1,442 @@
+"""The matcher: which candidate is the same recording, or none. Examples are made up."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from platforms.types import Platform, Track
+from syncing.matching import (
+    ACCEPT_THRESHOLD,
+    REVIEW_THRESHOLD,
+    match,
+    normalized_key,
+)
+
+HAS_TRANSLITERATION = importlib.util.find_spec("anyascii") is not None
+
+
+def spotify(title: str, *artists: str, album: str = "", duration_ms: int | None = None,
+            isrc: str = "") -> Track:  # fmt: skip
+    return Track(
+        platform=Platform.SPOTIFY,
+        platform_id=f"sp-{title}-{artists}",
+        title=title,
+        artists=artists,
+        album=album,
+        duration_ms=duration_ms,
+        isrc=isrc,
+    )
+
+
+def video(title: str, channel: str = "", duration_ms: int | None = None, isrc: str = "") -> Track:
+    return Track(
+        platform=Platform.YOUTUBE,
+        platform_id=f"yt-{title}-{channel}",
+        title=title,
+        channel=channel,
+        duration_ms=duration_ms,
+        isrc=isrc,
+    )
+
+
+LANTERNS = spotify("Paper Lanterns", "Mira Solis", album="Harbor Lights", duration_ms=214_000)
+OTHER_SONG = video("Mira Solis - Quiet Harbor (Official Video)", "MiraSolisVEVO")
+SAME_TITLE_OTHER_ARTIST = video("Benny Okafor - Paper Lanterns (Official Audio)", "Benny Okafor")
+
+
+def picked(source: Track, candidates: list[Track]) -> Track | None:
+    result = match(source, candidates)
+    return None if result.choice is None else candidates[result.choice]
+
+
+# --- reading video titles -------------------------------------------------------------
+
+
+def test_it_matches_artist_dash_title_with_noise_in_brackets():
+    right = video("Mira Solis - Paper Lanterns (Official Video) [HD]", "Mira Solis")
+    result = match(LANTERNS, [OTHER_SONG, right, SAME_TITLE_OTHER_ARTIST])
+    assert result.choice == 1
+    assert result.confidence >= ACCEPT_THRESHOLD
+    assert any("artist" in r for r in result.reasons)
+
+
+def test_it_reads_title_pipe_artist():
+    right = video("Paper Lanterns | Mira Solis | Harbor Lights Tour Edition", "Lantern Records")
+    assert picked(LANTERNS, [SAME_TITLE_OTHER_ARTIST, right]) is right
+
+
+def test_it_reads_a_title_in_japanese_corner_brackets():
+    song = spotify("夜明けの街", "Aoi Haruka")
+    right = video("Aoi Haruka「夜明けの街」Music Video", "Aoi Haruka Official")
+    wrong = video("Aoi Haruka「星の庭」Music Video", "Aoi Haruka Official")
+    assert picked(song, [wrong, right]) is right
+
+
+def test_it_matches_titles_written_in_the_same_non_latin_script():
+    song = spotify("봄날의 기억", "한결")
+    right = video("한결 - 봄날의 기억 (Official MV)", "한결 Official")
+    wrong = video("한결 - 겨울 바다 (Official MV)", "한결 Official")
+    assert picked(song, [wrong, right]) is right
+
+
+@pytest.mark.skipif(not HAS_TRANSLITERATION, reason="anyascii is not installed")
+def test_it_transliterates_cyrillic_to_meet_a_latin_upload():
+    song = spotify("Зимний вечер", "Лена Орлова")
+    right = video("Lena Orlova - Zimnii vecher (Official Video)", "Lena Orlova")
+    assert picked(song, [OTHER_SONG, right]) is right
+
+
+def test_it_folds_case_and_accents():
+    song = spotify("Dança da Chuva", "João Brisa")
+    right = video("JOAO BRISA - DANCA DA CHUVA (CLIPE OFICIAL)", "Joao Brisa")
+    assert picked(song, [right]) is right
+
+
+@pytest.mark.parametrize(
+    "noise",
+    [
+        "(Video Oficial)",
+        "(Clip Officiel)",
+        "[Offizielles Musikvideo]",
+        "(Videoclip)",
+        "(Video Musical)",
+        "(Lyric Video)",
+        "(Letra)",
+        "(Official Visualizer)",
+        "(Audio)",
+        "(Remastered 2009)",
+        "[4K]",
+    ],
+)
+def test_it_ignores_noise_words_in_many_languages(noise):
+    right = video(f"Mira Solis - Paper Lanterns {noise}", "Mira Solis")
+    result = match(LANTERNS, [right])
+    assert result.choice == 0
+    assert result.confidence >= 0.9
+
+
+def test_it_ignores_trailing_noise_words_outside_brackets():
+    right = video("Mira Solis - Paper Lanterns Official Video Lyric Song", "Fan Uploads")
+    assert picked(LANTERNS, [right]) is right
+
+
+def test_it_reads_a_title_with_the_artist_and_no_separator():
+    right = video("mira solis paper lanterns (music video) 2011", "oldtapes77")
+    assert picked(LANTERNS, [OTHER_SONG, right]) is right
+
+
+# --- artists: guests, collaborations, channels -----------------------------------------
+
+
+def test_it_finds_the_artist_as_a_guest_in_a_feat_clause():
+    song = spotify("Northern Lights (feat. Kai Varga)", "Kai Varga")
+    right = video("Della Moor ft. Kai Varga - Northern Lights (Lyric Video)", "Della Moor")
+    assert picked(song, [right]) is right
+
+
+def test_it_finds_a_guest_named_with_with_or_featuring():
+    song = spotify("Glass House (with Ivy Lane)", "Tomas Reyes")
+    right = video("Tomas Reyes featuring Ivy Lane - Glass House", "TomasReyesVEVO")
+    wrong = video("Tomas Reyes - Stone House (Official Video)", "TomasReyesVEVO")
+    assert picked(song, [wrong, right]) is right
+
+
+def test_it_matches_a_collaboration_uploaded_under_the_other_artist():
+    song = spotify("Glass House", "Tomas Reyes", "Ivy Lane")
+    right = video("Ivy Lane, Tomas Reyes - Glass House (Official Video)", "IvyLaneVEVO")
+    assert picked(song, [right]) is right
+
+
+def test_it_reads_the_artist_from_a_topic_channel():
+    song = spotify("Slow Tide", "Harbor Kids")
+    right = video("Slow Tide", "Harbor Kids - Topic")
+    cover = video("Slow Tide", "Dana Wells - Topic")
+    result = match(song, [cover, right])
+    assert result.choice == 1
+    assert result.ranked[-1].track is cover
+
+
+def test_it_reads_the_artist_from_a_vevo_channel():
+    right = video("Paper Lanterns (Official Video)", "MiraSolisVEVO")
+    assert picked(LANTERNS, [SAME_TITLE_OTHER_ARTIST, right]) is right
+
+
+def test_it_rejects_the_same_title_by_another_artist():
+    result = match(LANTERNS, [SAME_TITLE_OTHER_ARTIST, OTHER_SONG])
+    assert result.choice is None
+
+
+def test_it_rejects_another_song_by_the_same_artist():
+    result = match(LANTERNS, [OTHER_SONG])
+    assert result.choice is None
+
+
+def test_it_rejects_the_next_part_of_a_numbered_song():
+    song = spotify("Night Drive Pt. 2", "Mira Solis")
+    wrong = video("Mira Solis - Night Drive Pt. 3 (Official Video)", "MiraSolisVEVO")
+    assert match(song, [wrong]).choice is None
+
+
+# --- versions ----------------------------------------------------------------------
+
+
+def test_it_prefers_the_original_over_a_cover():
+    cover = video("Paper Lanterns - Mira Solis (Acoustic Cover by Jonah Pike)", "Jonah Pike")
+    original = video("Mira Solis - Paper Lanterns (Official Audio)", "Mira Solis")
+    assert picked(LANTERNS, [cover, original]) is original
+
+
+def test_it_rejects_a_cover_when_no_original_is_offered():
+    cover = video("Paper Lanterns (Mira Solis cover)", "Jonah Pike")
+    result = match(LANTERNS, [cover])
+    assert result.choice is None
+    assert "candidate is cover" in result.ranked[0].reasons
+
+
+def test_it_accepts_a_cover_when_the_source_is_one():
+    song = spotify("Paper Lanterns - Cover", "Jonah Pike")
+    cover = video("Jonah Pike - Paper Lanterns (Mira Solis Cover)", "Jonah Pike")
+    assert picked(song, [cover]) is cover
+
+
+def test_it_rejects_a_karaoke_version():
+    karaoke = video("Mira Solis - Paper Lanterns (Karaoke Version)", "Sing Along Hits")
+    assert match(LANTERNS, [karaoke]).choice is None
+
+
+def test_it_rejects_a_nightcore_version():
+    nightcore = video("Nightcore - Paper Lanterns (Mira Solis)", "Nightcore Dreams")
+    assert match(LANTERNS, [nightcore]).choice is None
+
+
+def test_it_rejects_a_sped_up_version():
+    sped = video("Mira Solis - Paper Lanterns (sped up)", "fastsongs")
+    assert match(LANTERNS, [sped]).choice is None
+
+
+def test_it_rejects_a_slowed_and_reverb_version():
+    slowed = video("Mira Solis - Paper Lanterns (slowed + reverb)", "late night edits")
+    assert match(LANTERNS, [slowed]).choice is None
+
+
+def test_it_rejects_an_instrumental():
+    instrumental = video("Mira Solis - Paper Lanterns (Instrumental)", "Mira Solis")
+    assert match(LANTERNS, [instrumental]).choice is None
+
+
+def test_it_rejects_a_remix_of_a_studio_track():
+    remix = video("Mira Solis - Paper Lanterns (Kovalenko Remix)", "Mira Solis")
+    assert match(LANTERNS, [remix]).choice is None
+
+
+@pytest.mark.parametrize("live", ["(Live)", "(En Vivo)", "(Ao Vivo)", "[Live at Wembley 2019]"])
+def test_it_rejects_a_live_version_of_a_studio_track(live):
+    live_video = video(f"Mira Solis - Paper Lanterns {live}", "MiraSolisVEVO")
+    result = match(LANTERNS, [live_video])
+    assert result.choice is None
+    # Still worth showing a person, who may want the live take.
+    assert result.confidence >= REVIEW_THRESHOLD
+
+
+def test_it_accepts_a_live_version_when_the_source_is_live():
+    song = spotify("Paper Lanterns - Live at Wembley", "Mira Solis")
+    studio = video("Mira Solis - Paper Lanterns (Official Video)", "MiraSolisVEVO")
+    live = video("Mira Solis - Paper Lanterns (Live at Wembley)", "MiraSolisVEVO")
+    assert picked(song, [studio, live]) is live
+
+
+def test_it_accepts_the_version_a_track_has_from_its_album():
+    song = spotify("Paper Lanterns", "Mira Solis", album="Unplugged in Lisbon")
+    live = video("Mira Solis - Paper Lanterns (Unplugged)", "Mira Solis")
+    assert picked(song, [live]) is live
+
+
+def test_it_does_not_take_a_title_word_for_a_version():
+    song = spotify("Live Forever", "Mira Solis")
+    right = video("Mira Solis - Live Forever (Official Video)", "MiraSolisVEVO")
+    assert picked(song, [right]) is right
+
+
+def test_it_matches_a_remaster_to_the_original_upload():
+    song = spotify("Paper Lanterns - 2015 Remaster", "Mira Solis")
+    right = video("Mira Solis - Paper Lanterns (Official Video)", "MiraSolisVEVO")
+    assert picked(song, [OTHER_SONG, right]) is right
+
+
+def test_it_accepts_either_a_remaster_or_the_original_beside_it():
+    remaster = video("Mira Solis - Paper Lanterns (Remastered 2015)", "Mira Solis - Topic")
+    original = video("Mira Solis - Paper Lanterns (1998)", "Mira Solis")
+    result = match(LANTERNS, [remaster, original])
+    assert result.choice in (0, 1)
+    assert result.ranked[0].confidence == result.ranked[1].confidence
+
+
+# --- ISRC and duration --------------------------------------------------------------
+
+
+def test_it_takes_equal_isrcs_as_decisive():
+    source = spotify("Paper Lanterns", "Mira Solis", isrc="QZABC2400001")
+    same_recording = spotify("Paper Lanterns (Radio Edit)", "Mira Solis feat. Nobody",
+                             isrc="qzabc2400001")  # fmt: skip
+    result = match(source, [OTHER_SONG, same_recording])
+    assert result.choice == 1
+    assert result.confidence == 1.0
+    assert result.reasons == ("isrc equal",)
+
+
+def test_it_penalises_a_duration_that_disagrees():
+    near = video("Mira Solis - Paper Lanterns", "Mira Solis", duration_ms=216_000)
+    far = video("Mira Solis - Paper Lanterns", "Mira Solis", duration_ms=290_000)
+    result = match(LANTERNS, [far, near])
+    assert result.choice == 1
+    assert result.ranked[1].confidence < result.ranked[0].confidence
+    assert any("duration differs" in r for r in result.ranked[1].reasons)
+    assert "duration agrees" in result.ranked[0].reasons
+
+
+def test_it_does_not_need_a_youtube_duration():
+    right = video("Mira Solis - Paper Lanterns", "Mira Solis")
+    assert match(LANTERNS, [right]).confidence >= 0.9
+
+
+# --- YouTube to Spotify ------------------------------------------------------------
+
+
+def test_it_matches_a_video_to_its_spotify_track():
+    source = video("Mira Solis - Paper Lanterns (Official Music Video)", "MiraSolisVEVO")
+    candidates = [
+        spotify("Quiet Harbor", "Mira Solis"),
+        spotify("Paper Lanterns", "Benny Okafor"),
+        spotify("Paper Lanterns", "Mira Solis", album="Harbor Lights"),
+    ]
+    result = match(source, candidates)
+    assert result.choice == 2
+
+
+def test_it_matches_a_topic_video_to_spotify():
+    source = video("Slow Tide", "Harbor Kids - Topic")
+    candidates = [spotify("Slow Tide", "Dana Wells"), spotify("Slow Tide", "Harbor Kids")]
+    assert match(source, candidates).choice == 1
+
+
+def test_it_rejects_a_spotify_karaoke_track_for_an_original_video():
+    source = video("Mira Solis - Paper Lanterns (Official Video)", "MiraSolisVEVO")
+    karaoke = spotify("Paper Lanterns (Karaoke Version)", "Party Hits Karaoke")
+    also_karaoke = spotify("Paper Lanterns - Originally Performed by Mira Solis [Karaoke]",
+                           "Mira Solis Tribute Band")  # fmt: skip
+    assert match(source, [karaoke, also_karaoke]).choice is None
+
+
+def test_it_matches_a_sped_up_video_only_to_a_sped_up_track():
+    source = video("Mira Solis - Paper Lanterns (Sped Up)", "Mira Solis")
+    studio = spotify("Paper Lanterns", "Mira Solis")
+    sped = spotify("Paper Lanterns - Sped Up", "Mira Solis")
+    assert picked(source, [studio, sped]) is sped
+    assert match(source, [studio]).choice is None
+
+
+def test_it_says_no_match_for_a_video_of_another_song():
+    source = video("Mira Solis - Quiet Harbor (Official Video)", "MiraSolisVEVO")
+    result = match(source, [spotify("Paper Lanterns", "Mira Solis")])
+    assert result.choice is None
+    assert result.reasons[0] == "below threshold"
+
+
+# --- results -------------------------------------------------------------------------
+
+
+def test_it_ranks_every_candidate_best_first_with_reasons():
+    right = video("Mira Solis - Paper Lanterns (Official Video)", "MiraSolisVEVO")
+    candidates = [OTHER_SONG, SAME_TITLE_OTHER_ARTIST, right]
+    result = match(LANTERNS, candidates)
+    assert [c.index for c in result.ranked][0] == 2
+    assert sorted(c.index for c in result.ranked) == [0, 1, 2]
+    confidences = [c.confidence for c in result.ranked]
+    assert confidences == sorted(confidences, reverse=True)
+    assert all(0.0 <= c <= 1.0 and c_reasons for c, c_reasons in
+               ((s.confidence, s.reasons) for s in result.ranked))  # fmt: skip
+
+
+def test_it_answers_no_match_with_no_candidates():
+    result = match(LANTERNS, [])
+    assert result.choice is None
+    assert result.ranked == []
+
+
+def test_the_review_threshold_is_below_the_accept_threshold():
+    assert 0.0 < REVIEW_THRESHOLD < ACCEPT_THRESHOLD < 1.0
+
+
+def test_a_topic_upload_and_its_spotify_track_share_a_cache_key():
+    assert normalized_key(spotify("Slow Tide (feat. Ivy Lane)", "Harbor Kids")) == (
+        normalized_key(video("Slow Tide", "Harbor Kids - Topic"))
+    )
+    assert normalized_key(LANTERNS) == normalized_key(
+        video("Mira Solis - Paper Lanterns (Official Video)", "MiraSolisVEVO")
+    )
+
+
+def test_the_cache_key_keeps_the_version():
+    live = normalized_key(spotify("Paper Lanterns - Live", "Mira Solis"))
+    assert live != normalized_key(LANTERNS)
+    assert live.endswith("|live")
+
+
+# --- manage.py evaluate_matcher ------------------------------------------------------
+
+
+def _case(case_id: str, direction: str, source: dict, candidates: list[dict], answers: list[int]):
+    return {
+        "id": case_id,
+        "direction": direction,
+        "source": source,
+        "candidates": candidates,
+        "answers": answers,
+    }
+
+
+def _sp(title: str, artist: str) -> dict:
+    return {"platform": "spotify", "title": title, "artists": [artist], "album": None,
+            "album_type": "single", "duration_ms": 200_000}  # fmt: skip
+
+
+def _yt(title: str, channel: str) -> dict:
+    return {"platform": "youtube", "title": title, "channel": channel, "duration_ms": None}
+
+
+def test_evaluate_matcher_prints_the_figures_and_writes_the_choices(tmp_path):
+    cases = [
+        _case("s2y-1", "spotify_to_youtube", _sp("Paper Lanterns", "Mira Solis"),
+              [_yt("Mira Solis - Quiet Harbor", "Mira Solis"),
+               _yt("Mira Solis - Paper Lanterns (Official Video)", "MiraSolisVEVO")], [1]),
+        # A no-match case: the only candidate is another song.
+        _case("s2y-2", "spotify_to_youtube", _sp("Slow Tide", "Harbor Kids"),
+              [_yt("Harbor Kids - Fast Water", "Harbor Kids")], []),
+        # The answers say 0 but the matcher must not peek: it picks the real song, 1.
+        _case("y2s-3", "youtube_to_spotify", _yt("Slow Tide", "Harbor Kids - Topic"),
+              [_sp("Fast Water", "Harbor Kids"), _sp("Slow Tide", "Harbor Kids")], [0]),
+    ]  # fmt: skip
+    path = tmp_path / "cases.jsonl"
+    path.write_text("".join(json.dumps(c) + "\n" for c in cases), encoding="utf-8")
+    out_path = tmp_path / "choices.jsonl"
+    out = StringIO()
+
+    call_command("evaluate_matcher", str(path), "--choices", str(out_path), stdout=out)
+
+    printed = out.getvalue()
+    s2y = next(line for line in printed.splitlines() if line.startswith("spotify_to_youtube"))
+    y2s = next(line for line in printed.splitlines() if line.startswith("youtube_to_spotify"))
+    # precision, recall, F1 and false accepts (0 of 1 no-match case).
+    assert s2y.split()[1:5] == ["2", "1.0000", "1.0000", "1.0000"]
+    assert "0.00% (0/1)" in s2y
+    assert y2s.split()[1:5] == ["1", "0.0000", "0.0000", "0.0000"]
+    assert "cases per second" in printed
+    choices = [json.loads(line) for line in out_path.read_text().splitlines()]
+    assert [(c["id"], c["choice"]) for c in choices] == [("s2y-1", 1), ("s2y-2", None),
+                                                         ("y2s-3", 1)]  # fmt: skip
+    assert all(0.0 <= c["confidence"] <= 1.0 for c in choices)
