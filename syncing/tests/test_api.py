@@ -1,0 +1,441 @@
+"""The REST API over sync pairs, runs and the review queue, as a script sees it."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from syncing.models import MatchChoice, ReviewItem, Run, SyncPair
+from tests.api.library import build_library, token_client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lib(alice):
+    return build_library(alice, tag="alice")
+
+
+@pytest.fixture
+def api(alice):
+    return token_client(alice)
+
+
+@pytest.fixture
+def bob_lib(bob):
+    return build_library(bob, tag="bob")
+
+
+@pytest.fixture
+def bob_api(bob, bob_lib):
+    return token_client(bob)
+
+
+def new_pair_body(lib, **fields) -> dict:
+    return {
+        "source": lib.playlist.pk,
+        "target_platform": "youtube",
+        "target_name": "Road trip, copied",
+        "mode": "add_only",
+        **fields,
+    }
+
+
+# --- pairs --------------------------------------------------------------------------
+
+
+def test_pairs_list_each_with_its_last_run(api, lib):
+    response = api.get("/api/pairs/")
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert [r["source_name"] for r in rows] == ["Road trip", "Liked Songs"]
+    assert rows[0]["last_run"]["status"] == "partial"
+    assert rows[1]["last_run"]["status"] == "running"
+
+
+def test_a_pair_shows_its_settings(api, lib):
+    body = api.get(f"/api/pairs/{lib.pair.pk}/").json()
+    assert body["mode"] == "mirror"
+    assert body["source"] == lib.playlist.pk
+    assert body["target"] == lib.youtube_playlist.pk
+    assert body["last_run"]["id"] == lib.run.pk
+
+
+def test_creating_a_pair_to_a_new_playlist_answers_201(api, lib, alice):
+    response = api.post("/api/pairs/", new_pair_body(lib, schedule="daily"), format="json")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["target"] is None
+    assert body["target_name"] == "Road trip, copied"
+    assert body["next_run_at"] is not None  # daily: the scheduler has a time for it
+    assert SyncPair.objects.get(pk=body["id"]).user == alice
+
+
+def test_creating_a_pair_ignores_fields_a_person_must_not_set(api, lib, alice, bob):
+    body = new_pair_body(
+        lib,
+        user=bob.pk,
+        id=999_999,
+        next_run_at="2000-01-01T00:00:00Z",
+        created_at="2000-01-01T00:00:00Z",
+        last_run={"id": lib.run.pk},
+        overflow_targets=["x"],
+    )
+    response = api.post("/api/pairs/", body, format="json")
+    assert response.status_code == 201
+    pair = SyncPair.objects.get(pk=response.json()["id"])
+    assert pair.user == alice
+    assert pair.pk != 999_999
+    assert pair.next_run_at is None
+    assert pair.created_at.year > 2000
+    assert pair.overflow_targets == []
+
+
+def test_creating_a_pair_with_bad_choices_is_400_with_a_message_per_field(api, lib):
+    body = new_pair_body(lib, mode="sideways", schedule="weekly", target_platform="deezer")
+    response = api.post("/api/pairs/", body, format="json")
+    assert response.status_code == 400
+    errors = response.json()
+    assert errors["mode"] == ['"sideways" is not a valid choice.']
+    assert errors["schedule"] == ['"weekly" is not a valid choice.']
+    assert errors["target_platform"] == ['"deezer" is not a valid choice.']
+
+
+def test_creating_a_pair_without_a_source_says_it_is_required(api, lib):
+    response = api.post("/api/pairs/", {"target_platform": "youtube"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["source"] == ["This field is required."]
+
+
+def test_creating_a_pair_onto_the_same_platform_is_400_from_the_service(api, lib):
+    response = api.post("/api/pairs/", new_pair_body(lib, target_platform="spotify"), format="json")
+    assert response.status_code == 400
+    assert response.json()["target_platform"] == ["The target must be on the other platform."]
+
+
+def test_strict_on_an_add_only_pair_is_400_on_the_strict_field(api, lib):
+    response = api.post("/api/pairs/", new_pair_body(lib, strict=True), format="json")
+    assert response.status_code == 400
+    assert response.json()["strict"] == ["Strict applies to mirror pairs only."]
+
+
+def test_a_pair_from_another_persons_playlist_is_refused_as_not_existing(api, lib, bob_lib):
+    body = new_pair_body(lib, source=bob_lib.playlist.pk, target=bob_lib.youtube_playlist.pk)
+    response = api.post("/api/pairs/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["source"] == [
+        f'Invalid pk "{bob_lib.playlist.pk}" - object does not exist.'
+    ]
+    assert response.json()["target"] == [
+        f'Invalid pk "{bob_lib.youtube_playlist.pk}" - object does not exist.'
+    ]
+
+
+def test_patching_a_pair_changes_its_settings(api, lib):
+    response = api.patch(
+        f"/api/pairs/{lib.pair.pk}/", {"schedule": "hourly", "strict": True}, format="json"
+    )
+    assert response.status_code == 200
+    lib.pair.refresh_from_db()
+    assert (lib.pair.schedule, lib.pair.strict) == ("hourly", True)
+    assert lib.pair.next_run_at is not None
+
+
+def test_patching_a_pairs_source_target_or_owner_is_ignored(api, lib, bob, bob_lib):
+    body = {
+        "source": bob_lib.playlist.pk,
+        "target": None,
+        "target_platform": "spotify",
+        "user": bob.pk,
+        "enabled": False,
+    }
+    response = api.patch(f"/api/pairs/{lib.pair.pk}/", body, format="json")
+    assert response.status_code == 200
+    lib.pair.refresh_from_db()
+    assert lib.pair.source_id == lib.playlist.pk
+    assert lib.pair.target_id == lib.youtube_playlist.pk
+    assert lib.pair.target_platform == "youtube"
+    assert lib.pair.user_id != bob.pk
+    assert lib.pair.enabled is False
+
+
+def test_patching_a_pair_into_an_invalid_state_is_400_and_changes_nothing(api, lib):
+    response = api.patch(f"/api/pairs/{lib.pair.pk}/", {"mode": "add_only", "strict": True})
+    assert response.status_code == 400
+    assert response.json()["strict"] == ["Strict applies to mirror pairs only."]
+    lib.pair.refresh_from_db()
+    assert lib.pair.mode == "mirror"
+
+
+def test_putting_a_pair_replaces_its_settings(api, lib):
+    body = {
+        "target_name": "",
+        "mode": "two_way",
+        "strict": False,
+        "keep_order": True,
+        "keep_duplicates": False,
+        "schedule": "6h",
+        "enabled": True,
+    }
+    response = api.put(f"/api/pairs/{lib.pair.pk}/", body, format="json")
+    assert response.status_code == 200
+    assert response.json()["mode"] == "two_way"
+    assert response.json()["keep_order"] is True
+
+
+def test_deleting_a_pair_cancels_its_active_run(api, lib):
+    liked_pair = lib.active_run.pair
+    assert api.delete(f"/api/pairs/{liked_pair.pk}/").status_code == 204
+    assert not SyncPair.objects.filter(pk=liked_pair.pk).exists()
+    assert api.get(f"/api/pairs/{liked_pair.pk}/").status_code == 404
+
+
+def test_running_a_pair_queues_a_run_triggered_by_the_api(api, lib):
+    response = api.post(f"/api/pairs/{lib.pair.pk}/run/")
+    assert response.status_code == 202
+    body = response.json()
+    assert (body["status"], body["trigger"], body["dry_run"]) == ("queued", "api", False)
+    assert body["pair"] == lib.pair.pk
+
+
+def test_running_a_pair_that_is_already_running_joins_that_run(api, lib):
+    response = api.post(f"/api/pairs/{lib.active_run.pair_id}/run/")
+    assert response.status_code == 202
+    assert response.json()["id"] == lib.active_run.pk
+
+
+def test_a_dry_run_queues_a_run_that_writes_nothing(api, lib):
+    response = api.post(f"/api/pairs/{lib.pair.pk}/dry-run/")
+    assert response.status_code == 202
+    assert response.json()["dry_run"] is True
+
+
+def test_undo_reverses_the_pairs_last_run(api, lib):
+    response = api.post(f"/api/pairs/{lib.pair.pk}/undo/")
+    assert response.status_code == 202
+    undo = Run.objects.get(pk=response.json()["id"])
+    assert (undo.trigger, undo.undo_of_id) == ("undo", lib.run.pk)
+
+
+def test_undo_of_a_pair_that_never_finished_a_run_is_400(api, lib):
+    response = api.post(f"/api/pairs/{lib.active_run.pair_id}/undo/")
+    assert response.status_code == 400
+    assert response.json()["non_field_errors"] == ["This pair has no finished run to undo."]
+
+
+def test_undo_of_a_run_that_changed_nothing_is_400_from_the_service(api, lib):
+    lib.run.changes.update(outcome="failed")
+    response = api.post(f"/api/pairs/{lib.pair.pk}/undo/")
+    assert response.status_code == 400
+    assert response.json()["non_field_errors"] == [
+        "This run changed nothing, so there is nothing to undo."
+    ]
+
+
+@override_settings(MUSICSYNC_RATE_LIMITS={"api": "1000/h", "sync-trigger": "3/h"})
+def test_triggering_runs_too_often_is_429_with_retry_after(api, lib):
+    for _ in range(3):
+        assert api.post(f"/api/pairs/{lib.pair.pk}/dry-run/").status_code == 202
+    response = api.post(f"/api/pairs/{lib.pair.pk}/run/")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert response.json()["retry_after"] == int(response["Retry-After"])
+    # Reading is not a trigger: it goes on working.
+    assert api.get(f"/api/pairs/{lib.pair.pk}/").status_code == 200
+
+
+@override_settings(MUSICSYNC_RATE_LIMITS={"api": "2/h", "sync-trigger": "30/h"})
+def test_any_call_beyond_the_general_api_limit_is_429(api, lib):
+    api.get("/api/pairs/")
+    api.get("/api/runs/")
+    response = api.get("/api/review/")
+    assert response.status_code == 429
+    assert "Retry-After" in response
+
+
+def test_pairs_need_authentication(lib):
+    response = APIClient().post("/api/pairs/", {}, format="json")
+    assert response.status_code == 401
+
+
+# --- runs ---------------------------------------------------------------------------
+
+
+def test_runs_list_newest_first(api, lib):
+    rows = api.get("/api/runs/").json()["results"]
+    assert [r["id"] for r in rows] == [lib.active_run.pk, lib.run.pk]
+
+
+def test_runs_filter_by_status_and_pair(api, lib):
+    rows = api.get("/api/runs/?status=partial").json()["results"]
+    assert [r["id"] for r in rows] == [lib.run.pk]
+    rows = api.get(f"/api/runs/?pair={lib.active_run.pair_id}").json()["results"]
+    assert [r["id"] for r in rows] == [lib.active_run.pk]
+
+
+def test_runs_filter_with_an_unknown_status_is_400_naming_the_field(api, lib):
+    response = api.get("/api/runs/?status=exploded")
+    assert response.status_code == 400
+    assert "status" in response.json()
+
+
+def test_runs_filter_by_another_persons_pair_is_400_like_any_unknown_pair(api, lib, bob_lib):
+    response = api.get(f"/api/runs/?pair={bob_lib.pair.pk}")
+    assert response.status_code == 400
+    assert "pair" in response.json()
+
+
+def test_a_run_shows_its_counts_and_what_its_changes_were(api, lib):
+    body = api.get(f"/api/runs/{lib.run.pk}/").json()
+    assert (body["status"], body["added"], body["unmatched"]) == ("partial", 1, 1)
+    assert body["change_counts"]["add"] == 1
+    assert body["change_counts"]["unmatched"] == 1
+    assert body["can_undo"] is True
+
+
+def test_a_runs_changes_are_paginated_and_filter_by_action_and_outcome(api, lib):
+    body = api.get(f"/api/runs/{lib.run.pk}/changes/").json()
+    assert [c["action"] for c in body["results"]] == ["add", "unmatched"]
+    add = body["results"][0]
+    assert add["item"]["title"] == "Heart of Gold"
+    assert add["counterpart"]["platform"] == "youtube"
+    assert add["outcome"] == "applied"
+    rows = api.get(f"/api/runs/{lib.run.pk}/changes/?action=unmatched").json()["results"]
+    assert [c["seq"] for c in rows] == [2]
+    rows = api.get(f"/api/runs/{lib.run.pk}/changes/?outcome=applied&page_size=1").json()
+    assert [c["seq"] for c in rows["results"]] == [1]
+
+
+def test_a_runs_changes_with_an_unknown_action_is_400(api, lib):
+    response = api.get(f"/api/runs/{lib.run.pk}/changes/?action=explode")
+    assert response.status_code == 400
+    assert "action" in response.json()
+
+
+def test_cancelling_an_active_run_answers_it_cancelled(api, lib):
+    response = api.post(f"/api/runs/{lib.active_run.pk}/cancel/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+
+
+def test_cancelling_a_finished_run_is_409(api, lib):
+    response = api.post(f"/api/runs/{lib.run.pk}/cancel/")
+    assert response.status_code == 409
+    assert response.json()["detail"] == "This run has already finished."
+
+
+def test_retrying_failed_changes_queues_a_new_run(api, lib):
+    response = api.post(f"/api/runs/{lib.run.pk}/retry-failed/")
+    assert response.status_code == 202
+    retry = Run.objects.get(pk=response.json()["id"])
+    assert (retry.trigger, retry.retry_of_id) == ("retry", lib.run.pk)
+
+
+def test_runs_cannot_be_written(api, lib):
+    url = f"/api/runs/{lib.run.pk}/"
+    assert api.patch(url, {"status": "succeeded", "added": 99}, format="json").status_code == 405
+    assert api.post("/api/runs/", {"pair": lib.pair.pk}, format="json").status_code == 405
+    assert api.delete(url).status_code == 405
+    lib.run.refresh_from_db()
+    assert (lib.run.status, lib.run.added) == ("partial", 1)
+
+
+# --- review -------------------------------------------------------------------------
+
+
+def test_review_lists_open_items_with_their_candidates(api, lib):
+    rows = api.get("/api/review/").json()["results"]
+    assert len(rows) == 1
+    item = rows[0]
+    assert item["source"]["title"] == "Harvest Moon"
+    assert [c["track"]["platform_id"] for c in item["candidates"]] == ["aliceyt1", "aliceyt2"]
+    assert item["candidates"][0]["reasons"] == ["title", "artist"]
+
+
+def test_review_filters_by_pair(api, lib):
+    assert api.get(f"/api/review/?pair={lib.pair.pk}").json()["count"] == 1
+    assert api.get(f"/api/review/?pair={lib.active_run.pair_id}").json()["count"] == 0
+
+
+def test_a_review_item_shows_its_candidates(api, lib):
+    body = api.get(f"/api/review/{lib.review.pk}/").json()
+    assert body["status"] == "open"
+    assert body["candidates"][1]["confidence"] == 0.4
+
+
+def test_resolving_with_a_candidate_pins_it(api, lib, alice):
+    video = lib.candidates[0]
+    response = api.post(
+        f"/api/review/{lib.review.pk}/resolve/", {"track_id": video.pk}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "resolved"
+    assert response.json()["chosen"]["id"] == video.pk
+    assert api.get("/api/review/").json()["count"] == 0
+
+
+def test_resolving_with_a_track_that_is_not_a_candidate_is_400_on_track_id(api, lib):
+    response = api.post(
+        f"/api/review/{lib.review.pk}/resolve/", {"track_id": lib.playlist.pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["track_id"] == ["Pick one of the suggested candidates."]
+
+
+def test_resolving_with_never_remembers_it(api, lib, alice):
+    response = api.post(f"/api/review/{lib.review.pk}/resolve/", {"never": True}, format="json")
+    assert response.status_code == 200
+    assert response.json()["status"] == "never"
+    assert MatchChoice.objects.get(user=alice).kind == "never"
+
+
+def test_resolving_with_a_link_to_the_wrong_platform_is_400_on_url(api, lib):
+    url = "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC"
+    response = api.post(f"/api/review/{lib.review.pk}/resolve/", {"url": url}, format="json")
+    assert response.status_code == 400
+    assert response.json()["url"] == ["This item needs a YouTube link."]
+
+
+def test_resolving_with_a_link_that_is_not_a_url_is_400_on_url(api, lib):
+    response = api.post(f"/api/review/{lib.review.pk}/resolve/", {"url": "nope"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["url"] == ["Enter a valid URL."]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"never": False}, {"track_id": 1, "never": True}, {"status": "resolved"}],
+    ids=["nothing", "never-false", "two-choices", "only-a-status"],
+)
+def test_resolving_needs_exactly_one_choice(api, lib, body):
+    response = api.post(f"/api/review/{lib.review.pk}/resolve/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["non_field_errors"] == [
+        "Send exactly one of track_id, url or never: true."
+    ]
+    assert ReviewItem.objects.get(pk=lib.review.pk).status == "open"
+
+
+def test_another_persons_pairs_runs_and_review_items_are_404(bob_api, lib):
+    for url in [
+        f"/api/pairs/{lib.pair.pk}/",
+        f"/api/runs/{lib.run.pk}/",
+        f"/api/runs/{lib.run.pk}/changes/",
+        f"/api/review/{lib.review.pk}/",
+    ]:
+        assert bob_api.get(url).status_code == 404, url
+    for url in [
+        f"/api/pairs/{lib.pair.pk}/run/",
+        f"/api/pairs/{lib.pair.pk}/undo/",
+        f"/api/runs/{lib.active_run.pk}/cancel/",
+    ]:
+        assert bob_api.post(url).status_code == 404, url
+    assert bob_api.patch(f"/api/pairs/{lib.pair.pk}/", {"enabled": False}).status_code == 404
+    assert bob_api.delete(f"/api/pairs/{lib.pair.pk}/").status_code == 404
+    response = bob_api.post(f"/api/review/{lib.review.pk}/resolve/", {"never": True})
+    assert response.status_code == 404
+    lib.pair.refresh_from_db()
+    assert lib.pair.enabled is True
+    assert Run.objects.get(pk=lib.active_run.pk).status == "running"
+    assert ReviewItem.objects.get(pk=lib.review.pk).status == "open"
