@@ -124,6 +124,9 @@ def platform_settings(settings, sandbox_settings):
     settings.GOOGLE_REVOKE_URL = f"{google}/revoke"
     settings.GOOGLE_ID_TOKEN_ISSUER = google
     settings.PLATFORM_RETRY_BASE_SECONDS = 0.01
+    # A test library needs more than one default day of YouTube quota; quota tests lower it.
+    settings.YOUTUBE_DAILY_QUOTA = 10_000_000
+    sandbox_settings.state.knobs.update(youtube_daily_quota=10_000_000)
     configure_endpoints()
     yield sandbox_settings
     configure_endpoints()

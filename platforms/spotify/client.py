@@ -130,12 +130,13 @@ class SpotifyClient:
     def _client(self) -> spotipy.Spotify:
         token = self.tokens.access_token()
         if self._sp is None or token != self._token:
+            # A plain session: spotipy's own urllib3 retries would swallow Retry-After;
+            # platforms.calls retries instead.
+            self._session = getattr(self, "_session", None) or requests.Session()
             self._sp = spotipy.Spotify(
                 auth=token,
+                requests_session=self._session,
                 requests_timeout=settings.PLATFORM_HTTP_TIMEOUT,
-                retries=0,
-                status_retries=0,
-                backoff_factor=0,
             )
             self._sp.prefix = f"{settings.SPOTIFY_API_URL}/"
             self._token = token

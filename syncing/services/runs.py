@@ -493,7 +493,7 @@ class _Executor:
                         action=Action.UNAVAILABLE,
                         item_id=entry.track_id,
                         outcome=Outcome.SKIPPED,
-                        reason="unavailable on the source platform (removed, private or a local file)",
+                        reason="unavailable on the source platform (removed, private, local file)",
                     )  # fmt: skip
                 )
                 continue
@@ -636,10 +636,10 @@ class _Executor:
                     ))  # fmt: skip
         linked_t = {t for _, t in links}
         linked_s = {s for s, _ in links}
-        new_sources = [s for s in dict.fromkeys(e.track_id for e in source if e.track_id and e.available)
-                       if s not in base_sources]  # fmt: skip
-        new_targets = [t for t in dict.fromkeys(e.track_id for e in target if e.track_id and e.available)
-                       if t not in base_targets]  # fmt: skip
+        source_ids = dict.fromkeys(e.track_id for e in source if e.track_id and e.available)
+        target_ids = dict.fromkeys(e.track_id for e in target if e.track_id and e.available)
+        new_sources = [s for s in source_ids if s not in base_sources]
+        new_targets = [t for t in target_ids if t not in base_targets]
         forward = self._resolver(
             client=target_client, target_platform=pair.target_platform,
             target_tracks=list(self._tracks(new_targets).values()), links={},
@@ -701,7 +701,8 @@ class _Executor:
         ).order_by("-seq"):
             reverse = Action.REMOVE if old.action == Action.ADD else Action.ADD
             changes.append(RunChange(
-                action=reverse, side=old.side, item_id=old.item_id, counterpart_id=old.counterpart_id,
+                action=reverse, side=old.side, item_id=old.item_id,
+                counterpart_id=old.counterpart_id,
                 entry_id=old.entry_id if reverse == Action.REMOVE else "",
                 collection_id=old.collection_id, reason=f"undo of run {self.run.undo_of_id}",
             ))  # fmt: skip
@@ -720,7 +721,8 @@ class _Executor:
             try:
                 with transaction.atomic():
                     ReviewItem.objects.update_or_create(
-                        user_id=self.pair.user_id, source_id=change.item_id, target_platform=platform,
+                        user_id=self.pair.user_id, source_id=change.item_id,
+                        target_platform=platform,
                         status=ReviewItem.Status.OPEN,
                         defaults={"pair": self.pair, "run": self.run, "candidates": candidates,
                                   "best_confidence": best},
@@ -1009,7 +1011,7 @@ class _Executor:
                 "source_track_id", "target_track_id"
             )
         }
-        for action, side, item, counterpart in (
+        for _action, side, item, counterpart in (
             self._changes()
             .filter(
                 action__in=[Action.ADD, Action.KEEP], outcome__in=[Outcome.APPLIED, Outcome.SKIPPED]
@@ -1079,3 +1081,112 @@ def _describe(exc: PlatformError) -> str:
         "auth": "the connection needs to be reconnected",
     }
     return f"{exc.platform.title()}: {names.get(exc.kind, exc.message)}"
+
+
+# --- preview ---------------------------------------------------------------------------
+
+
+@dataclass
+class PreviewItem:
+    title: str
+    artists: str
+    counterpart_title: str = ""
+    confidence: float | None = None
+    reason: str = ""
+
+
+@dataclass
+class PlanPreview:
+    counts: dict[str, int]
+    samples: dict[str, list[PreviewItem]]
+
+
+def plan_preview(*, pair: SyncPair, sample_size: int = 10) -> PlanPreview:
+    """What a run of this (possibly unsaved) pair would do, from what is already imported.
+
+    No platform call and no quota: items that would need a search are counted as such.
+    """
+    source = _entries_of([pair.source])
+    targets = []
+    if pair.target_id:
+        targets = [pair.target, *Collection.objects.filter(pk__in=pair.overflow_targets or [])]
+    target = _entries_of(targets) if targets else []
+    links = (
+        dict(SyncedItem.objects.filter(pair=pair).values_list("source_track_id", "target_track_id"))
+        if pair.pk
+        else {}
+    )
+    tracks = Track.objects.in_bulk(
+        [i for i in {e.track_id for e in source} | {e.track_id for e in target} if i]
+    )
+    resolver = Resolver(
+        user_id=pair.user_id,
+        target_platform=pair.target_platform,
+        client=None,
+        target_tracks=[tracks[e.track_id] for e in target if e.track_id in tracks],
+        links=links,
+        allow_search=False,
+    )
+    seen, ordered = set(), []
+    counts = Counter()
+    samples: dict[str, list[PreviewItem]] = defaultdict(list)
+
+    def sample(action: str, track: Track | None, **extra) -> None:
+        counts[action] += 1
+        if track is not None and len(samples[action]) < sample_size:
+            samples[action].append(
+                PreviewItem(title=track.title, artists=track.artist_line, **extra)
+            )
+
+    for entry in source:
+        if not entry.available:
+            sample("unavailable", tracks.get(entry.track_id), reason="unavailable on the source")
+        elif entry.track_id not in seen or pair.keep_duplicates:
+            seen.add(entry.track_id)
+            ordered.append(entry.track_id)
+    resolutions = resolver.resolve([tracks[i] for i in dict.fromkeys(ordered) if i in tracks])
+    present = Counter(e.track_id for e in target if e.track_id)
+    wanted = Counter()
+    for source_id in ordered:
+        res = resolutions.get(source_id)
+        track = tracks.get(source_id)
+        if res is None or res.outcome != "matched":
+            action = (
+                "needs_search"
+                if res is not None and res.reasons == ["needs a search"]
+                else "unmatched"
+            )
+            sample(action, track, reason="; ".join(res.reasons) if res else "")
+            continue
+        counterpart = tracks.get(res.target_id) or Track.objects.filter(pk=res.target_id).first()
+        wanted[res.target_id] += 1
+        extra = {
+            "counterpart_title": counterpart.title if counterpart else "",
+            "confidence": res.confidence,
+            "reason": "; ".join(res.reasons)[:200],
+        }
+        if present[res.target_id] > 0:
+            present[res.target_id] -= 1
+            sample("keep", track, **extra)
+        else:
+            sample("add", track, **extra)
+    if pair.mode == SyncPair.Mode.MIRROR:
+        by_sync = (
+            set(
+                SyncedItem.objects.filter(pair=pair, added_by_sync=True).values_list(
+                    "target_track_id", flat=True
+                )
+            )
+            if pair.pk
+            else set()
+        )
+        for entry in target:
+            if entry.track_id is None:
+                continue
+            if wanted[entry.track_id] > 0:
+                wanted[entry.track_id] -= 1
+            elif pair.strict or entry.track_id in by_sync:
+                sample("remove", tracks.get(entry.track_id), reason="not in the source")
+    for key in ("add", "remove", "keep", "unmatched", "unavailable", "needs_search"):
+        counts.setdefault(key, 0)
+    return PlanPreview(counts=dict(counts), samples=dict(samples))

@@ -21,3 +21,12 @@ def youtube_playlists_named(sandbox, owner: str, prefix: str) -> dict[str, str]:
             for p in sandbox.state.youtube.playlists.values()
             if p.owner == owner and p.title.startswith(prefix)
         }
+
+
+def stranger_video(sandbox, exclude: list[str]) -> str:
+    """A public video that is not in ``exclude``: something a person adds by hand."""
+    with sandbox.state.lock:
+        for video in sandbox.state.youtube.videos.values():
+            if video.status == "public" and video.id not in exclude:
+                return video.id
+    raise AssertionError("the sandbox has no other public video")

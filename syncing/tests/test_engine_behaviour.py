@@ -1,0 +1,284 @@
+"""Each mode's semantics, the review queue, and waiting on quota, rate limits and reconnects."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from platforms.clients import client_for
+from platforms.models import Collection, Connection
+from platforms.services import library_import
+from platforms.types import PlaylistEntry
+from syncing.models import MatchChoice, ReviewItem, Run, SyncPair
+from syncing.services.pairs import pair_create
+from syncing.services.review import review_pick_url
+from syncing.services.runs import run_execute, run_start, runs_resume_due
+from syncing.tests.sandbox_views import (
+    spotify_playlist_ids,
+    stranger_video,
+    youtube_playlist_ids,
+    youtube_playlists_named,
+)
+
+
+@pytest.fixture
+def library(alice_connected):
+    library_import(connection_id=alice_connected.spotify.pk)
+    library_import(connection_id=alice_connected.youtube.pk)
+    return alice_connected
+
+
+def execute(run: Run) -> Run:
+    run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def sync(pair: SyncPair) -> Run:
+    return execute(run_start(pair=pair, trigger=Run.Trigger.MANUAL))
+
+
+def smallest(user, platform: str, min_items: int = 5) -> Collection:
+    return (
+        Collection.objects.filter(connection__user=user, connection__platform=platform,
+                                  kind="playlist", editable=True, item_count__gte=min_items)
+        .order_by("item_count").first()
+    )  # fmt: skip
+
+
+def new_pair(user, mode="add_only", **fields) -> SyncPair:
+    return pair_create(user=user, source=smallest(user, "spotify"), target=None,
+                       target_platform="youtube", target_name=f"Test {mode}", mode=mode,
+                       **fields)  # fmt: skip
+
+
+def test_mirror_removes_what_it_added_once_it_leaves_the_source(library, platform_settings):
+    sandbox = platform_settings
+    pair = new_pair(library, "mirror")
+    first = sync(pair)
+    pair.refresh_from_db()
+    target_id = pair.target.platform_id
+    added = (
+        first.changes.filter(action="add", outcome="applied")
+        .select_related("item", "counterpart")
+        .first()
+    )
+    by_hand = stranger_video(sandbox, youtube_playlist_ids(sandbox, target_id))
+    youtube = client_for(Connection.objects.get(user=library, platform="youtube"))
+    youtube.add_items(target_id, [by_hand])
+    spotify = client_for(Connection.objects.get(user=library, platform="spotify"))
+    spotify.remove_items(pair.source.platform_id, [PlaylistEntry(0, added.item.to_info())])
+
+    second = sync(pair)
+
+    remote = youtube_playlist_ids(sandbox, target_id)
+    assert added.counterpart.platform_id not in remote
+    assert by_hand in remote, "an item added by hand was removed from a non-strict mirror"
+    assert second.removed == 1
+
+
+def test_strict_mirror_also_removes_items_added_by_hand(library, platform_settings):
+    sandbox = platform_settings
+    pair = new_pair(library, "mirror", strict=True)
+    sync(pair)
+    pair.refresh_from_db()
+    target_id = pair.target.platform_id
+    stranger = stranger_video(sandbox, youtube_playlist_ids(sandbox, target_id))
+    client_for(Connection.objects.get(user=library, platform="youtube")).add_items(
+        target_id, [stranger]
+    )
+
+    sync(pair)
+
+    assert stranger not in youtube_playlist_ids(sandbox, target_id)
+
+
+def test_add_only_never_removes(library, platform_settings):
+    sandbox = platform_settings
+    pair = new_pair(library, "add_only")
+    first = sync(pair)
+    pair.refresh_from_db()
+    added = (
+        first.changes.filter(action="add", outcome="applied")
+        .select_related("item", "counterpart")
+        .first()
+    )
+    spotify = client_for(Connection.objects.get(user=library, platform="spotify"))
+    spotify.remove_items(pair.source.platform_id, [PlaylistEntry(0, added.item.to_info())])
+
+    second = sync(pair)
+
+    assert second.removed == 0
+    assert added.counterpart.platform_id in youtube_playlist_ids(sandbox, pair.target.platform_id)
+
+
+def two_way_pair(user):
+    return pair_create(user=user, source=smallest(user, "spotify"), target=smallest(user, "youtube"),
+                       target_platform="youtube", mode="two_way")  # fmt: skip
+
+
+def test_two_way_merges_both_sides_then_propagates_a_removal(library, platform_settings):
+    sandbox = platform_settings
+    pair = two_way_pair(library)
+    source_id, target_id = pair.source.platform_id, pair.target.platform_id
+    first = sync(pair)
+    assert first.status in (Run.Status.SUCCEEDED, Run.Status.PARTIAL), first.error
+    to_source = first.changes.filter(action="add", side="source", outcome="applied").count()
+    to_target = first.changes.filter(action="add", side="target", outcome="applied").count()
+    assert to_source > 0 and to_target > 0
+    linked = pair.synced_items.select_related("source_track", "target_track").first()
+    assert linked is not None
+
+    spotify = client_for(Connection.objects.get(user=library, platform="spotify"))
+    spotify.remove_items(source_id, [PlaylistEntry(0, linked.source_track.to_info())])
+    second = sync(pair)
+
+    assert linked.target_track.platform_id not in youtube_playlist_ids(sandbox, target_id)
+    assert linked.source_track.platform_id not in spotify_playlist_ids(sandbox, source_id)
+    assert second.removed == 1
+    third = sync(pair)
+    assert third.added == 0 and third.removed == 0
+
+
+def test_two_way_keeps_one_copy_of_a_song_added_on_both_sides(library, platform_settings):
+    sandbox = platform_settings
+    pair = two_way_pair(library)
+    sync(pair)
+    source_id, target_id = pair.source.platform_id, pair.target.platform_id
+    # A song matched elsewhere (in another pair's run) added by hand on both sides.
+    other = new_pair(library, "add_only")
+    other_run = sync(other)
+    change = other_run.changes.filter(action="add", outcome="applied").exclude(
+        counterpart__platform_id__in=youtube_playlist_ids(sandbox, target_id)
+    ).exclude(item__platform_id__in=spotify_playlist_ids(sandbox, source_id)).select_related(
+        "item", "counterpart").first()  # fmt: skip
+    assert change is not None
+    client_for(Connection.objects.get(user=library, platform="spotify")).add_items(
+        source_id, [change.item.platform_id]
+    )
+    client_for(Connection.objects.get(user=library, platform="youtube")).add_items(
+        target_id, [change.counterpart.platform_id])  # fmt: skip
+
+    run = sync(pair)
+
+    assert run.added == 0, list(run.changes.filter(action="add").values_list("reason", flat=True))
+    assert youtube_playlist_ids(sandbox, target_id).count(change.counterpart.platform_id) == 1
+    assert spotify_playlist_ids(sandbox, source_id).count(change.item.platform_id) == 1
+
+
+def test_two_way_remove_on_one_side_and_add_on_the_other(library, platform_settings):
+    sandbox = platform_settings
+    pair = two_way_pair(library)
+    sync(pair)
+    source_id, target_id = pair.source.platform_id, pair.target.platform_id
+    gone = pair.synced_items.select_related("source_track", "target_track").first()
+    client_for(Connection.objects.get(user=library, platform="youtube")).remove_items(
+        target_id, [PlaylistEntry(0, gone.target_track.to_info(), entry_id=next(
+            i.entry_id for i in Collection.objects.get(pk=pair.target_id).items.filter(
+                track=gone.target_track)))])  # fmt: skip
+    extra = stranger_video(sandbox, youtube_playlist_ids(sandbox, target_id))
+    client_for(Connection.objects.get(user=library, platform="youtube")).add_items(
+        target_id, [extra]
+    )
+
+    run = sync(pair)
+
+    assert gone.source_track.platform_id not in spotify_playlist_ids(sandbox, source_id)
+    assert run.removed >= 1
+
+
+def test_an_unmatched_item_resolved_in_review_is_added_on_the_next_run(library, platform_settings):
+    sandbox = platform_settings
+    pair = new_pair(library, "add_only")
+    with sandbox.state.lock:  # a song that YouTube does not have
+        obscure = sandbox.state.spotify.add_track(
+            "Zzyzx Road Lullaby", ["Nobody Anyone Knows"], "Basement Sessions", 201_000
+        )
+    obscure_id = getattr(obscure, "id", obscure)
+    spotify = client_for(Connection.objects.get(user=library, platform="spotify"))
+    spotify.add_items(pair.source.platform_id, [obscure_id])
+    first = sync(pair)
+    review = ReviewItem.objects.get(user=library, status="open", source__platform_id=obscure_id)
+    pair.refresh_from_db()
+    video = stranger_video(sandbox, youtube_playlist_ids(sandbox, pair.target.platform_id))
+
+    review_pick_url(item=review, url=f"https://www.youtube.com/watch?v={video}")
+    second = sync(pair)
+
+    assert MatchChoice.objects.filter(user=library, source=review.source, kind="pin").exists()
+    assert video in youtube_playlist_ids(sandbox, pair.target.platform_id)
+    assert second.unmatched == first.unmatched - 1
+    assert second.added == 1
+
+
+def test_running_out_of_quota_waits_for_the_reset_then_finishes(library, platform_settings):
+    sandbox = platform_settings
+    pair = new_pair(library, "add_only")
+    # A dry run does the searches (and caches them); the real run then only inserts.
+    preview = execute(run_start(pair=pair, trigger=Run.Trigger.MANUAL, dry_run=True))
+    assert preview.added >= 4
+    used = sandbox.state.counters.snapshot()["quota"]
+    spent = sum(day.get("used", 0) for day in used.values())
+    sandbox.state.knobs.update(youtube_daily_quota=spent + 50 * (preview.added // 2) + 60)
+
+    run = sync(pair)
+
+    assert run.status == Run.Status.WAITING and run.wait_reason == "quota", run.error
+    assert run.resume_at is not None and run.resume_at > timezone.now()
+    assert 0 < run.changes.filter(action="add", outcome="applied").count() < preview.added
+    sandbox.state.clock.advance(24 * 3600)
+    runs_resume_due(now=run.resume_at + timedelta(seconds=1))
+    run.refresh_from_db()
+    assert run.status == Run.Status.QUEUED
+    run = execute(run)
+    assert run.status in (Run.Status.SUCCEEDED, Run.Status.PARTIAL), run.error
+    pair.refresh_from_db()
+    remote = youtube_playlist_ids(sandbox, pair.target.platform_id)
+    assert len(remote) == len(set(remote)) == run.added == preview.added
+
+
+def test_a_long_retry_after_from_spotify_moves_the_run_to_waiting(library, platform_settings):
+    sandbox = platform_settings
+    pair = pair_create(user=library, source=smallest(library, "youtube"), target=None,
+                       target_platform="spotify", target_name="Rate limited", mode="add_only")  # fmt: skip
+    sandbox.state.knobs.update(spotify_retry_after=3600, fail_next={"spotify.search.get": [429]})
+
+    run = sync(pair)
+
+    assert run.status == Run.Status.WAITING and run.wait_reason == "rate_limit"
+    assert run.resume_at > timezone.now() + timedelta(minutes=50)
+
+
+def test_a_revoked_token_waits_for_a_reconnect_and_shows_why(library, platform_settings):
+    sandbox = platform_settings
+    pair = new_pair(library, "add_only")
+    conn = Connection.objects.get(user=library, platform="spotify")
+    Connection.objects.filter(pk=conn.pk).update(token_expires_at=timezone.now())
+    import requests
+
+    requests.post(f"{sandbox.url}/_control/spotify/users/sandbox-alice/revoke", timeout=5)
+
+    run = sync(pair)
+
+    conn.refresh_from_db()
+    assert conn.state == "needs_reconnect"
+    assert run.status == Run.Status.WAITING and run.wait_reason == "reconnect"
+
+
+def test_unavailable_source_items_are_reported_not_matched(library, platform_settings):
+    source = (
+        Collection.objects.filter(connection=library.spotify, kind="playlist", editable=True,
+                                  items__track__available=False).distinct().first()
+        or Collection.objects.filter(connection=library.spotify, kind="playlist", editable=True,
+                                     items__track__isnull=True).distinct().first()
+    )  # fmt: skip
+    assert source is not None, "the demo library has a playlist with unavailable items"
+    pair = pair_create(user=library, source=source, target=None, target_platform="youtube",
+                       target_name="Unavailable", mode="add_only")  # fmt: skip
+
+    run = sync(pair)
+
+    assert run.unavailable > 0
+    assert run.changes.filter(action="unavailable", counterpart__isnull=False).count() == 0
