@@ -96,6 +96,13 @@ class ItemRow:
     def available(self) -> bool:
         return self.track is not None and self.track.available
 
+    @property
+    def duration_text(self) -> str:
+        if self.track is None or not self.track.duration_ms:
+            return "—"
+        minutes, seconds = divmod(round(self.track.duration_ms / 1000), 60)
+        return f"{minutes}:{seconds:02d}"
+
 
 def other_platform(platform: str) -> str:
     return Platform.YOUTUBE if platform == Platform.SPOTIFY else Platform.SPOTIFY
