@@ -12,6 +12,8 @@ urlpatterns = [
     # allauth's pages, with rate limits and the two-factor step in front.
     path("accounts/", include("accounts.auth_urls")),
     path("settings/", include("accounts.urls")),
+    path("library/", include("platforms.urls")),
+    path("sync/", include("syncing.urls")),
     path("api/", include("musicsync.api_urls")),
     # Not public: allowed networks or a bearer token (METRICS_ALLOWED_IPS, METRICS_TOKEN).
     path("metrics", metrics_view, name="metrics"),

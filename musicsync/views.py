@@ -1,10 +1,42 @@
+"""The dashboard: where a person sees at a glance what is connected and in step."""
+
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from platforms.models import Platform
+from platforms.quota import quota_left_today
+from platforms.selectors import connections_for_user
+from syncing.selectors import pairs_for_user, review_open_count
 
 
 @login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard.html", {})
+    connections = connections_for_user(user=request.user)
+    by_platform = {c.platform: c for c in connections}
+    pairs = pairs_for_user(user=request.user)
+    context = {
+        "connections": connections,
+        "platform_cards": [
+            {
+                "platform": value,
+                "label": label,
+                "connection": by_platform.get(value),
+                "provider": "google" if value == Platform.YOUTUBE else value,
+            }
+            for value, label in Platform.choices
+        ],
+        "pairs": pairs,
+        "any_active": any(p.last_run and p.last_run.is_active for p in pairs)
+        or any(c.import_status in ("queued", "running") for c in connections),
+        "quota_left": quota_left_today(),
+        "review_count": review_open_count(user=request.user),
+    }
+    template = "dashboard.html"
+    if request.htmx and request.htmx.target == "live":
+        template += "#live"
+    return render(request, template, context)

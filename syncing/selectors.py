@@ -12,10 +12,8 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from platforms.models import Track
+from syncing.matching import REVIEW_THRESHOLD
 from syncing.models import ReviewItem, Run, RunChange, SyncPair
-
-# Confidence at or above which a review suggestion is accepted in bulk.
-HIGH_CONFIDENCE = 0.8
 
 
 def _get(qs: QuerySet, pk, what: str):
@@ -101,6 +99,10 @@ def active_runs_for_user(*, user) -> QuerySet[Run]:
     return runs_for_user(user=user).filter(status__in=Run.ACTIVE)
 
 
+def active_run_for_pair(*, pair: SyncPair) -> Run | None:
+    return Run.objects.filter(pair=pair, status__in=Run.ACTIVE, dry_run=False).first()
+
+
 def run_changes(
     *, run: Run, action: str | None = None, outcome: str | None = None
 ) -> QuerySet[RunChange]:
@@ -123,9 +125,11 @@ def run_change_counts(*, run: Run) -> dict[str, int]:
 
 
 def run_last_finished(*, pair: SyncPair) -> Run | None:
+    # As the undo service reckons it: a run cancelled before it planned does not count.
     return (
         Run.objects.filter(pair=pair, dry_run=False, status__in=Run.FINISHED)
-        .order_by("-finished_at", "-created_at", "-pk")
+        .exclude(status=Run.Status.CANCELLED, planned=False)
+        .order_by("-created_at", "-pk")
         .first()
     )
 
@@ -135,7 +139,7 @@ def run_can_undo(*, run: Run) -> bool:
 
     The service decides for sure; this only keeps a useless button off the page.
     """
-    if run.dry_run or run.status not in Run.FINISHED or run.trigger == Run.Trigger.UNDO:
+    if run.dry_run or run.status not in Run.FINISHED or run.undo_of_id:
         return False
     if not (run.added or run.removed):
         return False
@@ -191,12 +195,18 @@ def review_items_open(*, user, pair: SyncPair | None = None) -> list[ReviewItem]
     return items
 
 
+def review_item_candidates(*, item: ReviewItem) -> list[Candidate]:
+    ids = [raw.get("track") for raw in item.candidates or [] if isinstance(raw, dict)]
+    tracks = Track.objects.in_bulk([i for i in ids if isinstance(i, int)])
+    return _candidates(item, tracks)
+
+
 def review_open_count(*, user) -> int:
     return ReviewItem.objects.filter(user=user, status=ReviewItem.Status.OPEN).count()
 
 
-def review_suggestions_count(*, user, threshold: float = HIGH_CONFIDENCE) -> int:
-    """Open items whose best candidate is sure enough to accept in bulk."""
+def review_suggestions_count(*, user, threshold: float = REVIEW_THRESHOLD) -> int:
+    """Open items whose best candidate is sure enough to accept in bulk (as the service does)."""
     return ReviewItem.objects.filter(
         Q(user=user, status=ReviewItem.Status.OPEN) & Q(best_confidence__gte=threshold)
     ).count()

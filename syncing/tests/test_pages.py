@@ -1,0 +1,633 @@
+"""The sync pages: dashboard, pairs, runs and the review queue, as a person sees them."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from platforms.models import CollectionItem
+from platforms.tests import library_builders as build
+from syncing.models import MatchChoice, ReviewItem, Run, RunChange, SyncPair
+
+pytestmark = pytest.mark.django_db
+
+XSS_NAME = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+
+
+def _text(response) -> str:
+    return response.content.decode()
+
+
+# --- Dashboard -----------------------------------------------------------------------
+
+
+def test_dashboard_tells_a_new_person_to_connect_first(charlie, client):
+    client.force_login(charlie)
+
+    response = client.get(reverse("dashboard"))
+
+    assert "Start here: connect your accounts" in _text(response)
+    assert "Connect Spotify" in _text(response) and "Connect YouTube" in _text(response)
+
+
+def test_dashboard_shows_connections_pairs_last_runs_quota_and_review_count(alice, alice_client):
+    spotify, youtube = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify, "Road trip"))
+    build.run(pair, status=Run.Status.PARTIAL, added=12, unmatched=2)
+    ReviewItem.objects.create(
+        user=alice, pair=pair, source=build.track(), target_platform="youtube"
+    )
+
+    text = _text(alice_client.get(reverse("dashboard")))
+
+    assert "Connected" in text
+    assert "Road trip" in text
+    assert "Partial" in text and "+12" in text and "2 unmatched" in text
+    assert "YouTube quota left today" in text and "10,000" in text
+    assert "1 item waiting for review" in text
+    assert "Sync all now" in text
+
+
+def test_dashboard_offers_a_reconnect_button_for_a_connection_that_needs_it(alice, alice_client):
+    build.connect(alice, "youtube", state="needs_reconnect", state_reason="refresh token revoked")
+
+    text = _text(alice_client.get(reverse("dashboard")))
+
+    assert "Needs reconnect" in text
+    assert "Reconnect YouTube" in text
+    assert "refresh token revoked" in text
+
+
+@pytest.mark.parametrize("pairs", [2, 20])
+def test_the_dashboard_costs_the_same_queries_with_two_or_twenty_pairs(
+    alice, alice_client, django_assert_num_queries, pairs
+):
+    spotify, youtube = build.two_connected(alice)
+    for n in range(pairs):
+        pair = build.pair(alice, build.playlist(spotify, f"List {n}"))
+        build.run(pair)
+        build.run(pair, status=Run.Status.RUNNING, progress_total=10, progress_done=3)
+
+    # user, connections, pairs, their last runs, quota, review count
+    with django_assert_num_queries(6):
+        response = alice_client.get(reverse("dashboard"))
+
+    assert "List 1" in _text(response)
+
+
+def test_the_dashboard_polls_only_while_something_is_running(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify))
+    run = build.run(pair)
+
+    assert 'hx-trigger="every 3s"' not in _text(alice_client.get(reverse("dashboard")))
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING)
+    assert 'hx-trigger="every 3s"' in _text(alice_client.get(reverse("dashboard")))
+
+
+def test_sync_now_queues_a_run_and_shows_it(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify, "Road trip"))
+
+    response = alice_client.post(reverse("syncing:pair_run", args=[pair.pk]), follow=True)
+
+    run = Run.objects.get(pair=pair)
+    assert run.status == Run.Status.QUEUED and run.trigger == Run.Trigger.MANUAL
+    assert response.redirect_chain[-1][0] == reverse("syncing:run", args=[run.pk])
+    assert "Sync started" in _text(response)
+
+
+def test_sync_now_on_a_running_pair_joins_the_run_in_progress(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify))
+    active = build.run(pair, status=Run.Status.RUNNING)
+
+    response = alice_client.post(reverse("syncing:pair_run", args=[pair.pk]), follow=True)
+
+    assert Run.objects.filter(pair=pair).count() == 1
+    assert response.redirect_chain[-1][0] == reverse("syncing:run", args=[active.pk])
+    assert "already syncing" in _text(response)
+
+
+def test_sync_all_starts_a_run_for_every_enabled_pair(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    build.pair(alice, build.playlist(spotify, "One"))
+    build.pair(alice, build.playlist(spotify, "Two"))
+    build.pair(alice, build.playlist(spotify, "Off"), enabled=False)
+
+    response = alice_client.post(reverse("syncing:runs_start_all"), follow=True)
+
+    assert Run.objects.filter(user=alice).count() == 2
+    assert "Started 2 sync run(s)" in _text(response)
+
+
+def test_too_many_sync_triggers_get_a_429(alice, alice_client, settings):
+    settings.MUSICSYNC_RATE_LIMITS = {**settings.MUSICSYNC_RATE_LIMITS, "sync-trigger": "2/h"}
+    spotify, _ = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify))
+    url = reverse("syncing:pair_run", args=[pair.pk])
+
+    statuses = [alice_client.post(url).status_code for _ in range(3)]
+
+    assert statuses == [302, 302, 429]
+
+
+# --- Pair set-up ---------------------------------------------------------------------
+
+
+def _pair_form(source, target="new", **extra):
+    data = {
+        "source": source.pk,
+        "target": target,
+        "target_name": "",
+        "mode": "mirror",
+        "schedule": "manual",
+        "enabled": "on",
+    }
+    data.update(extra)
+    return data
+
+
+def test_new_pair_form_explains_each_mode(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    build.playlist(spotify, "Road trip")
+
+    text = _text(alice_client.get(reverse("syncing:pair_new")))
+
+    assert "Road trip" in text and "Create a new playlist" in text
+    assert "nothing is ever removed" in text
+    assert "The target follows the source" in text
+    assert "either side reach the other side" in text
+
+
+def test_new_pair_form_with_nothing_imported_sends_people_to_the_dashboard(charlie, client):
+    client.force_login(charlie)
+
+    text = _text(client.get(reverse("syncing:pair_new")))
+
+    assert "There is nothing to sync yet" in text
+
+
+def test_creating_a_pair_into_a_new_playlist_saves_it_and_shows_it(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    source = build.playlist(spotify, "Road trip")
+
+    response = alice_client.post(
+        reverse("syncing:pair_new"), _pair_form(source, action="save"), follow=True
+    )
+
+    pair = SyncPair.objects.get(user=alice)
+    assert pair.target is None and pair.target_name == "Road trip"
+    assert pair.target_platform == "youtube" and pair.mode == "mirror"
+    assert response.redirect_chain[-1][0] == reverse("syncing:pair", args=[pair.pk])
+    assert "Sync pair created" in _text(response)
+
+
+def test_save_and_sync_now_creates_the_pair_and_starts_a_run(alice, alice_client):
+    spotify, youtube = build.two_connected(alice)
+    source = build.playlist(spotify, "Road trip")
+    target = build.playlist(youtube, "Existing")
+
+    response = alice_client.post(
+        reverse("syncing:pair_new"), _pair_form(source, target.pk, action="save_run")
+    )
+
+    run = Run.objects.get(pair__source=source)
+    assert run.pair.target == target
+    assert response["Location"] == reverse("syncing:run", args=[run.pk])
+
+
+def test_a_target_on_the_same_platform_is_refused(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    source = build.playlist(spotify, "Road trip")
+    other = build.playlist(spotify, "Also Spotify")
+
+    response = alice_client.post(
+        reverse("syncing:pair_new"), _pair_form(source, other.pk, action="save")
+    )
+
+    assert response.status_code == 400
+    assert "The target must be on YouTube" in _text(response)
+    assert not SyncPair.objects.exists()
+
+
+def test_bob_cannot_pair_alices_playlist(alice, bob, client):
+    source = build.playlist(build.connect(alice), "Road trip")
+    build.two_connected(bob)
+    client.force_login(bob)
+
+    response = client.post(reverse("syncing:pair_new"), _pair_form(source, action="save"))
+
+    assert response.status_code == 400
+    assert not SyncPair.objects.exists()
+
+
+def test_the_dry_run_preview_shows_counts_and_first_items_before_saving(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    source = build.playlist(spotify, "Road trip", items=3)
+
+    response = alice_client.post(reverse("syncing:pair_new"), _pair_form(source, action="preview"))
+
+    text = _text(response)
+    assert response.status_code == 200
+    assert "Dry-run preview" in text
+    assert "Song 0" in text
+    assert not SyncPair.objects.exists()
+
+
+def test_an_htmx_preview_returns_only_the_preview_fragment(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    source = build.playlist(spotify, "Road trip", items=2)
+
+    response = alice_client.post(
+        reverse("syncing:pair_new"),
+        _pair_form(source, action="preview"),
+        headers={"HX-Request": "true"},
+    )
+
+    text = _text(response)
+    assert text.lstrip().startswith('<section id="preview"')
+    assert "Song 1" in text
+
+
+def test_an_htmx_preview_of_an_incomplete_form_lists_what_to_fix(alice, alice_client):
+    build.two_connected(alice)
+
+    response = alice_client.post(
+        reverse("syncing:pair_new"),
+        {"action": "preview", "mode": "mirror", "schedule": "manual"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200
+    assert "Fix these first" in _text(response)
+
+
+def test_editing_a_pair_changes_its_mode_and_schedule(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify))
+
+    response = alice_client.post(
+        reverse("syncing:pair_edit", args=[pair.pk]),
+        {"target_name": "Renamed", "mode": "two_way", "schedule": "daily", "enabled": "on"},
+        follow=True,
+    )
+
+    pair.refresh_from_db()
+    assert (pair.mode, pair.schedule, pair.target_name) == ("two_way", "daily", "Renamed")
+    assert "settings are saved" in _text(response)
+
+
+def test_deleting_a_pair_removes_it_and_says_nothing_was_removed(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify))
+
+    response = alice_client.post(reverse("syncing:pair_delete", args=[pair.pk]), follow=True)
+
+    assert not SyncPair.objects.exists()
+    assert "Nothing was removed from your playlists" in _text(response)
+
+
+def test_create_pairs_for_all_playlists(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    build.playlist(spotify, "One")
+    build.playlist(spotify, "Two")
+
+    response = alice_client.post(
+        reverse("syncing:pairs_create_all"),
+        {
+            "kind": "playlists",
+            "source_platform": "spotify",
+            "mode": "add_only",
+            "schedule": "daily",
+        },
+        follow=True,
+    )
+
+    assert SyncPair.objects.filter(user=alice).count() == 2
+    assert "Created 2 sync pair(s)" in _text(response)
+
+
+# --- Run detail ----------------------------------------------------------------------
+
+
+def _finished_run(alice):
+    spotify, youtube = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify, "Road trip"))
+    run = build.run(pair, added=1, unmatched=1, failed=1, planned=True)
+    song, lost, broken = (build.track("spotify", n) for n in (1, 2, 3))
+    video = build.track("youtube", 1, title="Song 1 (Official Video)")
+    RunChange.objects.bulk_create(
+        [
+            RunChange(run=run, seq=1, action="add", item=song, counterpart=video,
+                      confidence=0.91, outcome="applied"),
+            RunChange(run=run, seq=2, action="unmatched", item=lost, outcome="skipped",
+                      reason="no candidate above the threshold"),
+            RunChange(run=run, seq=3, action="add", item=broken, outcome="failed",
+                      error="YouTube said: video not found"),
+        ]
+    )  # fmt: skip
+    return run
+
+
+def test_run_detail_shows_the_change_log_with_reasons(alice, alice_client):
+    run = _finished_run(alice)
+
+    text = _text(alice_client.get(reverse("syncing:run", args=[run.pk])))
+
+    assert "Succeeded" in text
+    assert "Song 1 (Official Video)" in text and "91% sure" in text
+    assert "no candidate above the threshold" in text
+    assert "YouTube said: video not found" in text
+    assert "Undo this run" in text
+    assert "Retry failed items" in text
+    assert 'hx-trigger="every 2s"' not in text
+
+
+def test_run_detail_filters_the_change_log(alice, alice_client):
+    run = _finished_run(alice)
+    url = reverse("syncing:run", args=[run.pk])
+
+    unmatched = _text(alice_client.get(url, {"action": "unmatched"}))
+    failed = _text(alice_client.get(url, {"outcome": "failed"}))
+
+    assert "Song 2" in unmatched and "Song 1 (Official Video)" not in unmatched
+    assert "video not found" in failed and "Song 2<" not in failed
+
+
+def test_a_running_run_polls_its_progress_and_stops_when_it_ends(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify))
+    run = build.run(
+        pair, status=Run.Status.RUNNING, progress_done=30, progress_total=120,
+        progress_label="Adding songs",
+    )  # fmt: skip
+    url = reverse("syncing:run", args=[run.pk])
+    poll = {"HX-Request": "true", "HX-Target": "run-body"}
+
+    running = _text(alice_client.get(url, headers=poll))
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.SUCCEEDED)
+    ended = _text(alice_client.get(url, headers=poll))
+
+    assert 'hx-trigger="every 2s"' in running and "25%" in running and "Adding songs" in running
+    assert "Cancel run" in running
+    assert "<html" not in running
+    assert 'hx-trigger="every 2s"' not in ended
+    assert "changed nothing" in ended
+
+
+def test_a_waiting_run_says_why_and_when_it_resumes(alice, alice_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    spotify, _ = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify))
+    run = build.run(
+        pair, status=Run.Status.WAITING, wait_reason=Run.WaitReason.QUOTA,
+        resume_at=timezone.now() + timedelta(hours=3),
+    )  # fmt: skip
+
+    text = _text(alice_client.get(reverse("syncing:run", args=[run.pk])))
+
+    assert "Waiting for YouTube quota" in text and "resumes by itself" in text
+
+
+def test_cancel_stops_an_active_run(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    run = build.run(build.pair(alice, build.playlist(spotify)), status=Run.Status.RUNNING)
+
+    response = alice_client.post(reverse("syncing:run_cancel", args=[run.pk]), follow=True)
+
+    run.refresh_from_db()
+    assert run.status == Run.Status.CANCELLED
+    assert "Run cancelled" in _text(response)
+
+
+def test_undo_queues_a_run_that_reverses_the_last_one(alice, alice_client):
+    run = _finished_run(alice)
+
+    response = alice_client.post(reverse("syncing:run_undo", args=[run.pk]), follow=True)
+
+    undo = Run.objects.get(undo_of=run)
+    assert undo.trigger == Run.Trigger.UNDO
+    assert response.redirect_chain[-1][0] == reverse("syncing:run", args=[undo.pk])
+    assert "Undo started" in _text(response)
+
+
+def test_undo_of_an_older_run_is_refused_with_a_message(alice, alice_client):
+    run = _finished_run(alice)
+    build.run(run.pair)
+
+    response = alice_client.post(reverse("syncing:run_undo", args=[run.pk]), follow=True)
+
+    assert not Run.objects.filter(undo_of=run).exists()
+    assert "Only the last run" in _text(response)
+
+
+def test_retry_failed_items_queues_a_retry_run(alice, alice_client):
+    run = _finished_run(alice)
+
+    response = alice_client.post(reverse("syncing:run_retry", args=[run.pk]), follow=True)
+
+    assert Run.objects.filter(retry_of=run, trigger=Run.Trigger.RETRY).exists()
+    assert "Retrying the failed items" in _text(response)
+
+
+def test_run_list_filters_by_status_and_platform(alice, alice_client):
+    spotify, youtube = build.two_connected(alice)
+    to_youtube = build.pair(alice, build.playlist(spotify, "Road trip"))
+    to_spotify = build.pair(alice, build.playlist(youtube, "Gym videos"))
+    build.run(to_youtube, status=Run.Status.FAILED)
+    build.run(to_spotify, status=Run.Status.SUCCEEDED)
+
+    failed = _text(alice_client.get(reverse("syncing:runs"), {"status": "failed"}))
+    spotify_bound = _text(alice_client.get(reverse("syncing:runs"), {"platform": "spotify"}))
+
+    assert "Road trip" in failed and "Gym videos" not in failed
+    assert "Gym videos" in spotify_bound and "Road trip" not in spotify_bound
+
+
+# --- Review queue --------------------------------------------------------------------
+
+
+def _review_item(alice):
+    spotify, youtube = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify, "Road trip"))
+    source = build.track("spotify", 1, title="Hallelujah", artists=["Jeff Buckley"])
+    good = build.track("youtube", 2, title="Jeff Buckley - Hallelujah", channel="JeffBuckleyVEVO")
+    cover = build.track("youtube", 3, title="Hallelujah (cover)", channel="Some Cover Band")
+    return ReviewItem.objects.create(
+        user=alice, pair=pair, source=source, target_platform="youtube", best_confidence=0.62,
+        candidates=[
+            {"track": good.pk, "confidence": 0.62, "reasons": ["title matches", "VEVO channel"]},
+            {"track": cover.pk, "confidence": 0.21, "reasons": ["cover version"]},
+        ],
+    )  # fmt: skip
+
+
+def test_review_queue_shows_candidates_with_confidence_and_why(alice, alice_client):
+    _review_item(alice)
+
+    text = _text(alice_client.get(reverse("syncing:review")))
+
+    assert "Hallelujah" in text and "Jeff Buckley" in text
+    assert "Jeff Buckley - Hallelujah" in text and "JeffBuckleyVEVO" in text
+    assert "62% sure" in text and "title matches; VEVO channel" in text
+    assert "Never match" in text and "paste a YouTube link" in text
+
+
+def test_picking_a_candidate_resolves_the_item_and_remembers_the_choice(alice, alice_client):
+    item = _review_item(alice)
+    chosen = item.candidates[0]["track"]
+
+    response = alice_client.post(
+        reverse("syncing:review_pick", args=[item.pk]), {"track_id": chosen}, follow=True
+    )
+
+    item.refresh_from_db()
+    assert item.status == ReviewItem.Status.RESOLVED
+    assert MatchChoice.objects.get(user=alice, source=item.source).target_id == chosen
+    assert "Matched “Hallelujah”" in _text(response)
+
+
+def test_an_htmx_pick_replaces_the_card_with_a_confirmation(alice, alice_client):
+    item = _review_item(alice)
+
+    response = alice_client.post(
+        reverse("syncing:review_pick", args=[item.pk]),
+        {"track_id": item.candidates[0]["track"]},
+        headers={"HX-Request": "true"},
+    )
+
+    assert f'id="review-{item.pk}"' in _text(response) and "Matched" in _text(response)
+    assert "<html" not in _text(response)
+
+
+def test_pasting_a_link_of_the_wrong_platform_is_refused(alice, alice_client):
+    item = _review_item(alice)
+
+    response = alice_client.post(
+        reverse("syncing:review_pick_url", args=[item.pk]),
+        {"url": "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC"},
+        follow=True,
+    )
+
+    item.refresh_from_db()
+    assert item.status == ReviewItem.Status.OPEN
+    assert "needs a YouTube link" in _text(response)
+
+
+def test_pasting_a_link_to_a_known_video_resolves_the_item(alice, alice_client):
+    item = _review_item(alice)
+    known = build.track("youtube", 9, title="The right one")
+    known.platform_id = "dQw4w9WgXcQ"
+    known.save()
+
+    alice_client.post(
+        reverse("syncing:review_pick_url", args=[item.pk]),
+        {"url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ"},
+    )
+
+    item.refresh_from_db()
+    assert item.status == ReviewItem.Status.RESOLVED and item.chosen == known
+
+
+def test_never_match_resolves_the_item(alice, alice_client):
+    item = _review_item(alice)
+
+    response = alice_client.post(reverse("syncing:review_never", args=[item.pk]), follow=True)
+
+    item.refresh_from_db()
+    assert item.status == ReviewItem.Status.NEVER
+    assert "will never be matched" in _text(response)
+
+
+def test_accepting_suggestions_in_bulk(alice, alice_client):
+    _review_item(alice)
+
+    response = alice_client.post(reverse("syncing:review_accept"), follow=True)
+
+    assert not ReviewItem.objects.filter(status=ReviewItem.Status.OPEN).exists()
+    assert "Accepted 1 suggestion(s)" in _text(response)
+
+
+def test_an_empty_review_queue_says_so(alice, alice_client):
+    assert "Nothing to review" in _text(alice_client.get(reverse("syncing:review")))
+
+
+# --- Other people's things, and hostile names -----------------------------------------
+
+
+def test_bob_gets_404_for_alices_pair_run_and_review_item(alice, bob, client):
+    run = _finished_run(alice)
+    item = ReviewItem.objects.create(
+        user=alice, pair=run.pair, source=build.track("spotify", 50), target_platform="youtube"
+    )
+    client.force_login(bob)
+
+    gets = [
+        reverse("syncing:pair", args=[run.pair.pk]),
+        reverse("syncing:pair_edit", args=[run.pair.pk]),
+        reverse("syncing:run", args=[run.pk]),
+    ]
+    posts = [
+        reverse("syncing:pair_run", args=[run.pair.pk]),
+        reverse("syncing:pair_delete", args=[run.pair.pk]),
+        reverse("syncing:run_cancel", args=[run.pk]),
+        reverse("syncing:run_undo", args=[run.pk]),
+        reverse("syncing:run_retry", args=[run.pk]),
+        reverse("syncing:review_pick", args=[item.pk]),
+        reverse("syncing:review_never", args=[item.pk]),
+        reverse("syncing:review_pick_url", args=[item.pk]),
+    ]
+    assert [client.get(url).status_code for url in gets] == [404] * len(gets)
+    assert [client.post(url).status_code for url in posts] == [404] * len(posts)
+    assert SyncPair.objects.filter(pk=run.pair.pk).exists()
+    assert not Run.objects.filter(undo_of=run).exists()
+
+
+def test_the_404_page_is_in_the_layout(alice_client):
+    response = alice_client.get("/sync/runs/999999/")
+
+    assert response.status_code == 404
+    assert "That page is not here" in _text(response)
+
+
+def test_names_with_markup_are_escaped_on_every_sync_page(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    source = build.playlist(spotify, XSS_NAME)
+    pair = build.pair(alice, source, target_name=XSS_NAME)
+    evil = build.track("spotify", 66, title=XSS_NAME, artists=[XSS_NAME])
+    CollectionItem.objects.create(collection=source, position=0, track=evil)
+    run = build.run(pair, added=1, error=XSS_NAME)
+    RunChange.objects.create(run=run, seq=1, action="add", item=evil, reason=XSS_NAME)
+    ReviewItem.objects.create(
+        user=alice, pair=pair, source=evil, target_platform="youtube",
+        candidates=[{"track": evil.pk, "confidence": 0.5, "reasons": [XSS_NAME]}],
+    )  # fmt: skip
+
+    pages = [
+        reverse("dashboard"),
+        reverse("syncing:pairs"),
+        reverse("syncing:pair", args=[pair.pk]),
+        reverse("syncing:pair_new"),
+        reverse("syncing:pair_edit", args=[pair.pk]),
+        reverse("syncing:runs"),
+        reverse("syncing:run", args=[run.pk]),
+        reverse("syncing:review"),
+    ]
+    for url in pages:
+        text = _text(alice_client.get(url))
+        assert "<script>alert(1)</script>" not in text, url
+        assert "<img src=x" not in text, url
+    preview = _text(
+        alice_client.post(reverse("syncing:pair_new"), _pair_form(source, action="preview"))
+    )
+    assert "<script>alert(1)</script>" not in preview
+    assert "&lt;script&gt;" in preview
+
+
+def test_sync_pages_need_a_login(client):
+    for url in [reverse("syncing:pairs"), reverse("syncing:review"), reverse("dashboard")]:
+        assert client.get(url).status_code == 302
