@@ -46,7 +46,8 @@ class PairSettingsForm(forms.Form):
         label="Name of the new playlist",
         max_length=255,
         required=False,
-        help_text="Used when the target is a new playlist; the first run creates it.",
+        help_text="Used when the target is a new playlist (empty: the source's name); "
+        "the first run creates it.",
     )
     mode = forms.ChoiceField(
         choices=SyncPair.Mode.choices, widget=ModeSelect, initial=SyncPair.Mode.ADD_ONLY
