@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+
+from accounts.tests.conftest import log_in
+from conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "another long passphrase 7"
+
+
+def _link_in(message) -> str:
+    return re.search(r"http://testserver(/\S+)", message.body).group(1)
+
+
+def test_the_login_page_is_in_the_apps_layout(client):
+    page = client.get("/accounts/login/").content.decode()
+    assert 'class="topbar"' in page
+    assert "Log in" in page
+    assert "Forgot your password?" in page
+    assert "css/app.css" in page
+
+
+def test_signing_up_sends_a_confirmation_link_that_confirms_the_address(
+    client, settings, django_user_model
+):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    response = client.post(
+        "/accounts/signup/",
+        {"email": "dana@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.url == "/accounts/confirm-email/"
+    assert "Check your inbox" in client.get(response.url).content.decode()
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject.startswith("[Music Sync Hub]")
+
+    link = _link_in(mail.outbox[0])
+    assert "Is <strong>dana@example.com</strong> your address?" in client.get(link).content.decode()
+    client.post(link)
+    assert EmailAddress.objects.get(email="dana@example.com").verified
+    assert log_in(client, "dana@example.com").url == "/"
+
+
+def test_mandatory_verification_keeps_unconfirmed_people_out(client, settings):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    client.post(
+        "/accounts/signup/",
+        {"email": "erin@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert log_in(client, "erin@example.com").url == "/accounts/confirm-email/"
+    assert client.get("/").status_code == 302
+
+
+def test_a_password_reset_link_sets_a_new_password_once(client, alice):
+    response = client.post("/accounts/password/reset/", {"email": alice.email})
+    assert response.url == "/accounts/password/reset/done/"
+    link = _link_in(mail.outbox[0])
+
+    form_page = client.get(link, follow=True)
+    action = form_page.redirect_chain[-1][0] if form_page.redirect_chain else link
+    assert "Choose a new password" in form_page.content.decode()
+    response = client.post(action, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.check_password(NEW_PASSWORD)
+
+    again = client.get(link, follow=True).content.decode()
+    assert "This link does not work" in again
+
+
+def test_a_reset_for_an_unknown_address_says_the_same_and_sends_nothing_useful(client):
+    response = client.post("/accounts/password/reset/", {"email": "nobody@example.com"})
+    assert response.url == "/accounts/password/reset/done/"
+
+
+def test_changing_my_password_needs_the_old_one(alice_client, alice):
+    response = alice_client.post(
+        "/accounts/password/change/",
+        {"oldpassword": "wrong", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 200
+    response = alice_client.post(
+        "/accounts/password/change/",
+        {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.check_password(NEW_PASSWORD)
+
+
+def test_changing_my_email_takes_effect_once_the_new_address_is_confirmed(alice_client, alice):
+    EmailAddress.objects.create(user=alice, email=alice.email, verified=True, primary=True)
+    response = alice_client.post(
+        "/accounts/email/", {"action_add": "", "email": "alice.new@example.com"}
+    )
+    assert response.status_code == 302
+    page = alice_client.get("/accounts/email/").content.decode()
+    assert "waiting for confirmation" in page
+    alice.refresh_from_db()
+    assert alice.email == "alice@example.com"
+
+    link = _link_in(next(m for m in mail.outbox if "alice.new@example.com" in m.to))
+    alice_client.post(link)
+    alice.refresh_from_db()
+    assert alice.email == "alice.new@example.com"
+
+
+def test_the_settings_page_shows_profile_two_factor_tokens_and_deletion(alice_client):
+    page = alice_client.get("/settings/").content.decode()
+    for heading in ("Profile", "Two-factor authentication", "API tokens", "Delete my account"):
+        assert heading in page
+    assert "Set up two-factor" in page
+
+
+def test_settings_need_a_login(client):
+    response = client.get("/settings/")
+    assert response.url.startswith("/accounts/login/")
