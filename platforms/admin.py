@@ -1,4 +1,14 @@
-from django.contrib import admin
+"""Operators' view of connections, libraries and the YouTube quota. Tokens never appear."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet, Sum
+from django.http import HttpRequest, HttpResponse
 
 from platforms.models import Collection, Connection, QuotaLedger, Track
 
@@ -12,6 +22,39 @@ class ConnectionAdmin(admin.ModelAdmin):
     exclude = ["access_token", "refresh_token"]
     readonly_fields = ["token_expires_at", "token_version", "created_at", "updated_at"]
     raw_id_fields = ["user"]
+    list_select_related = ["user"]
+    actions = ["reset_to_needs_reconnect"]
+
+    @admin.action(description="Reset to “needs reconnect” (the person must sign in again)")
+    def reset_to_needs_reconnect(self, request: HttpRequest, queryset: QuerySet) -> None:
+        # The tokens stay until the person reconnects; nothing uses them meanwhile.
+        changed = queryset.exclude(state=Connection.State.DISCONNECTED).update(
+            state=Connection.State.NEEDS_RECONNECT, state_reason="reset by an operator"
+        )
+        self.message_user(
+            request, f"{changed} connection(s) now need a reconnect.", messages.SUCCESS
+        )
+
+
+class ConnectionInline(admin.TabularInline):
+    """A person's connections on their user page: state only, never tokens."""
+
+    model = Connection
+    fields = [
+        "platform",
+        "state",
+        "state_reason",
+        "account_name",
+        "import_status",
+        "last_import_at",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Track)
@@ -44,3 +87,49 @@ class QuotaLedgerAdmin(admin.ModelAdmin):
     list_filter = ["day"]
     search_fields = ["user__email"]
     date_hierarchy = "day"
+    list_select_related = ["user"]
+    change_list_template = "admin/platforms/quotaledger/change_list.html"
+    DAYS_SHOWN = 14
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict | None = None
+    ) -> HttpResponse:
+        # Above the per-person rows: what the whole deployment spent each day.
+        days = (
+            QuotaLedger.objects.values("day")
+            .annotate(
+                units=Sum("units"),
+                calls=Sum("calls"),
+                searches=Sum("searches"),
+                writes=Sum("writes"),
+            )
+            .order_by("-day")[: self.DAYS_SHOWN]
+        )
+        daily = settings.YOUTUBE_DAILY_QUOTA
+        extra_context = {
+            **(extra_context or {}),
+            "quota_days": [
+                {
+                    **row,
+                    "left": max(0, daily - row["units"]),
+                    "percent": round(100 * row["units"] / daily),
+                }
+                for row in days
+            ],
+            "quota_daily": daily,
+        }
+        return super().changelist_view(request, extra_context=extra_context)
+
+
+def _attach_to_user_admin(*inlines: type[admin.options.InlineModelAdmin]) -> None:
+    """Show the given inlines on the person's page of the accounts app's user admin.
+
+    The user admin belongs to accounts; adding inlines here keeps what a connection or
+    a pair shows next to the app that owns it.
+    """
+    user_admin = admin.site._registry.get(get_user_model())
+    if user_admin is not None:
+        user_admin.inlines = [*user_admin.inlines, *inlines]
+
+
+_attach_to_user_admin(ConnectionInline)
