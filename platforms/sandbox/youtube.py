@@ -341,8 +341,10 @@ class YouTubeApp:
 
     def _charge(self, project: str, method_name: str) -> None:
         costs = self.state.knobs.youtube_costs
-        verb = method_name.split(".")[1]
-        cost = int(costs.get(method_name, costs.get(verb, 1)))
+        resource, verb = method_name.split(".")
+        # "search.list", then "search" (the app's YOUTUBE_QUOTA_COSTS key), then "list".
+        key = next((k for k in (method_name, resource, verb) if k in costs), None)
+        cost = int(costs[key]) if key else 1
         used = self.state.counters.quota_used(project)
         if used + cost > int(self.state.knobs.youtube_daily_quota):
             raise quota_exceeded()

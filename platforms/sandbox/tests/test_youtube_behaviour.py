@@ -189,6 +189,17 @@ def test_each_method_costs_its_units_even_when_the_request_is_invalid(yt):
     assert yt.quota_used() == 1 + 100 + 50 + 50 + 1 + 1
 
 
+def test_costs_follow_the_knobs(yt):
+    ann = yt.person()
+    yt.state.knobs.update(youtube_costs={"search.list": None, "search": 7, "list": 2})
+    token = yt.token(ann)
+
+    yt.get("search", token, part="id", q="song")
+    yt.get("playlists", token, part="id", mine="true")
+
+    assert yt.quota_used() == 7 + 2
+
+
 def test_quota_is_counted_per_google_project(yt):
     ann = yt.person()
     other_project = "other-project.apps.googleusercontent.com"
