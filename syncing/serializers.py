@@ -93,19 +93,11 @@ class PairSerializer(serializers.ModelSerializer):
 class PairUpdateSerializer(PairSerializer):
     """What a pair lets you change once it exists: not its source or its target."""
 
-    class Meta(PairSerializer.Meta):
-        read_only_fields = [
-            *PairSerializer.Meta.read_only_fields,
-            "source",
-            "target",
-            "target_platform",
-        ]
+    source = serializers.PrimaryKeyRelatedField(read_only=True)
+    target = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
-    def get_fields(self) -> dict[str, serializers.Field]:
-        fields = super().get_fields()
-        for name in ("source", "target"):
-            fields[name] = serializers.PrimaryKeyRelatedField(read_only=True)
-        return fields
+    class Meta(PairSerializer.Meta):
+        read_only_fields = [*PairSerializer.Meta.read_only_fields, "target_platform"]
 
     def update(self, instance: SyncPair, validated_data: dict[str, Any]) -> SyncPair:
         return pair_update(pair=instance, **validated_data)
