@@ -132,6 +132,22 @@ def rate_throttle(*, group: str, rate: str, key: Key = "user_or_ip") -> type[Bas
 # --- Keys ---------------------------------------------------------------------------
 
 
+def client_ip(request: HttpRequest) -> str:
+    """RATELIMIT_IP_META_KEY: the address of the person, not of our own proxy.
+
+    With TRUSTED_PROXIES=n, the n-th address from the right of X-Forwarded-For is the
+    client (each trusted proxy appends the address it saw); the entries left of it can be
+    forged by the client, so they are never used.
+    """
+    hops = settings.MUSICSYNC_TRUSTED_PROXIES
+    remote = request.META.get("REMOTE_ADDR", "")
+    if not hops:
+        return remote
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [a for a in forwarded if a]
+    return forwarded[-hops] if len(forwarded) >= hops else remote
+
+
 def post_field_key(field: str) -> Callable[[str, HttpRequest], str]:
     """Key on a posted account name (email), normalised so case does not dodge it."""
 

@@ -266,6 +266,9 @@ MUSICSYNC_RATE_LIMITS = {
 }
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "accounts.ratelimits.ratelimited"
+# Proxies in front of the app that append to X-Forwarded-For (0: REMOTE_ADDR is the client).
+MUSICSYNC_TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0)
+RATELIMIT_IP_META_KEY = "accounts.ratelimits.client_ip"
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

@@ -174,3 +174,29 @@ def test_a_mistyped_rate_fails_the_system_check(settings):
     settings.MUSICSYNC_RATE_LIMITS = {"login-ip": "ten per minute"}
     errors = check_rate_limits(None)
     assert [e.id for e in errors] == ["accounts.E001"]
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_ip_limit(client, settings, tight_limits):
+    settings.MUSICSYNC_TRUSTED_PROXIES = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for n in range(5):
+        log_in(client, f"p{n}@example.com", "wrong", HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy)
+    assert (
+        log_in(
+            client, "x@example.com", "wrong", HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy
+        ).status_code
+        == 429
+    )
+    # Another client through the same proxy is not limited...
+    assert (
+        log_in(
+            client, "x@example.com", "wrong", HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy
+        ).status_code
+        == 200
+    )
+    # ...and a forged left-hand entry does not escape the limit.
+    forged = "1.2.3.4, 203.0.113.5"
+    assert (
+        log_in(client, "x@example.com", "wrong", HTTP_X_FORWARDED_FOR=forged, **proxy).status_code
+        == 429
+    )
