@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -213,7 +214,8 @@ class SpotifyClient:
                 parse.parse_saved_track(raw, i) for i, raw in enumerate(parse.page_items(page))
             )
         ]
-        return f"{page.get('total')}:{','.join(ids)}"
+        digest = hashlib.sha256(",".join(ids).encode()).hexdigest()[:32]
+        return f"{page.get('total')}:{digest}"
 
     def list_liked(self) -> list[PlaylistEntry]:
         entries: list[PlaylistEntry] = []
