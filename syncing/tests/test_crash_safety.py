@@ -34,10 +34,12 @@ def library(alice_connected):
 
 def big_spotify_playlist(user) -> Collection:
     return (
-        Collection.objects.filter(connection__user=user, connection__platform="spotify",
-                                  kind="playlist", editable=True)
-        .order_by("-item_count").first()
-    )  # fmt: skip
+        Collection.objects.filter(
+            connection__user=user, connection__platform="spotify", kind="playlist", editable=True
+        )
+        .order_by("-item_count")
+        .first()
+    )
 
 
 def wait_for(predicate, timeout=60.0) -> bool:
@@ -51,8 +53,14 @@ def wait_for(predicate, timeout=60.0) -> bool:
 
 @pytest.mark.smoke
 def test_a_run_started_in_a_request_finishes_on_a_real_worker(library, platform_settings, worker):
-    pair = pair_create(user=library, source=big_spotify_playlist(library), target=None,
-                       target_platform="youtube", target_name="Worker", mode="add_only")  # fmt: skip
+    pair = pair_create(
+        user=library,
+        source=big_spotify_playlist(library),
+        target=None,
+        target_platform="youtube",
+        target_name="Worker",
+        mode="add_only",
+    )
     run = run_start(pair=pair, trigger=Run.Trigger.MANUAL)
 
     assert wait_for(lambda: Run.objects.get(pk=run.pk).status in Run.FINISHED, timeout=120)
@@ -68,8 +76,14 @@ def test_a_worker_killed_mid_run_is_resumed_without_duplicates_or_losses(
     library, platform_settings, settings
 ):
     sandbox = platform_settings
-    pair = pair_create(user=library, source=big_spotify_playlist(library), target=None,
-                       target_platform="youtube", target_name="Killed", mode="add_only")  # fmt: skip
+    pair = pair_create(
+        user=library,
+        source=big_spotify_playlist(library),
+        target=None,
+        target_platform="youtube",
+        target_name="Killed",
+        mode="add_only",
+    )
     # Plan first (searches are cached), so the killed worker spends its time writing.
     preview = run_execute(run_id=run_start(pair=pair, trigger="manual", dry_run=True).pk)
     assert preview.added >= 20
@@ -81,7 +95,9 @@ def test_a_worker_killed_mid_run_is_resumed_without_duplicates_or_losses(
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "musicsync.settings",
         "MUSICSYNC_TESTING": "1",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        ),
         "MUSICSYNC_SANDBOX": "true",
         "SANDBOX_URL": sandbox.url,
         "SPOTIFY_ACCOUNTS_URL": settings.SPOTIFY_ACCOUNTS_URL,
@@ -122,13 +138,19 @@ def test_a_worker_killed_mid_run_is_resumed_without_duplicates_or_losses(
     assert run.status in (Run.Status.SUCCEEDED, Run.Status.PARTIAL), run.error
     pair.refresh_from_db()
     remote = youtube_playlist_ids(sandbox, pair.target.platform_id)
-    planned = set(RunChange.objects.filter(run=run, action="add").values_list(
-        "counterpart__platform_id", flat=True))  # fmt: skip
+    planned = set(
+        RunChange.objects.filter(run=run, action="add").values_list(
+            "counterpart__platform_id", flat=True
+        )
+    )
     from collections import Counter
 
     twice = [v for v, n in Counter(remote).items() if n > 1]
-    detail = list(RunChange.objects.filter(run=run, counterpart__platform_id__in=twice).values_list(
-        "seq", "action", "outcome", "entry_id", "item__title"))  # fmt: skip
+    detail = list(
+        RunChange.objects.filter(run=run, counterpart__platform_id__in=twice).values_list(
+            "seq", "action", "outcome", "entry_id", "item__title"
+        )
+    )
     assert not twice, f"inserted twice: {twice} {detail}"
     assert set(remote) == planned, "an item was lost or an extra one appeared"
     assert run.added == preview.added

@@ -23,11 +23,16 @@ def library(alice_connected):
 
 def spotify_playlist(user, min_items=5):
     return (
-        Collection.objects.filter(connection__user=user, connection__platform="spotify",
-                                  kind="playlist", editable=True, item_count__gte=min_items)
+        Collection.objects.filter(
+            connection__user=user,
+            connection__platform="spotify",
+            kind="playlist",
+            editable=True,
+            item_count__gte=min_items,
+        )
         .order_by("item_count")
         .first()
-    )  # fmt: skip
+    )
 
 
 def execute(run: Run) -> Run:
@@ -40,8 +45,14 @@ def test_a_first_sync_creates_the_youtube_playlist_with_the_matched_songs(
     library, platform_settings
 ):
     source = spotify_playlist(library)
-    pair = pair_create(user=library, source=source, target=None, target_platform="youtube",
-                       target_name="From Spotify", mode="add_only")  # fmt: skip
+    pair = pair_create(
+        user=library,
+        source=source,
+        target=None,
+        target_platform="youtube",
+        target_name="From Spotify",
+        mode="add_only",
+    )
 
     run = execute(run_start(pair=pair, trigger=Run.Trigger.MANUAL))
 
@@ -57,8 +68,14 @@ def test_a_first_sync_creates_the_youtube_playlist_with_the_matched_songs(
 
 def test_an_unchanged_re_sync_writes_nothing_and_searches_nothing(library, platform_settings):
     sandbox = platform_settings
-    pair = pair_create(user=library, source=spotify_playlist(library), target=None,
-                       target_platform="youtube", target_name="Again", mode="mirror")  # fmt: skip
+    pair = pair_create(
+        user=library,
+        source=spotify_playlist(library),
+        target=None,
+        target_platform="youtube",
+        target_name="Again",
+        mode="mirror",
+    )
     first = execute(run_start(pair=pair, trigger=Run.Trigger.MANUAL))
     before = youtube_playlist_ids(sandbox, Collection.objects.get(pairs_as_target=pair).platform_id)
     sandbox.state.counters.reset()
@@ -81,8 +98,14 @@ def test_an_unchanged_re_sync_writes_nothing_and_searches_nothing(library, platf
 
 def test_a_dry_run_writes_nothing_but_shows_the_plan(library, platform_settings):
     sandbox = platform_settings
-    pair = pair_create(user=library, source=spotify_playlist(library), target=None,
-                       target_platform="youtube", target_name="Dry", mode="add_only")  # fmt: skip
+    pair = pair_create(
+        user=library,
+        source=spotify_playlist(library),
+        target=None,
+        target_platform="youtube",
+        target_name="Dry",
+        mode="add_only",
+    )
     sandbox.state.counters.reset()
 
     run = execute(run_start(pair=pair, trigger=Run.Trigger.MANUAL, dry_run=True))
@@ -98,11 +121,17 @@ def test_undo_restores_the_target_exactly(library, platform_settings):
     sandbox = platform_settings
     yt_target = (
         Collection.objects.filter(connection=library.youtube, kind="playlist", editable=True)
-        .order_by("item_count").first()
-    )  # fmt: skip
+        .order_by("item_count")
+        .first()
+    )
     before = youtube_playlist_ids(sandbox, yt_target.platform_id)
-    pair = pair_create(user=library, source=spotify_playlist(library), target=yt_target,
-                       target_platform="youtube", mode="add_only")  # fmt: skip
+    pair = pair_create(
+        user=library,
+        source=spotify_playlist(library),
+        target=yt_target,
+        target_platform="youtube",
+        mode="add_only",
+    )
     run = execute(run_start(pair=pair, trigger=Run.Trigger.MANUAL))
     assert run.added > 0
     assert youtube_playlist_ids(sandbox, yt_target.platform_id) != before
@@ -115,8 +144,14 @@ def test_undo_restores_the_target_exactly(library, platform_settings):
 
 def test_a_duplicate_message_does_nothing_twice(library, platform_settings):
     sandbox = platform_settings
-    pair = pair_create(user=library, source=spotify_playlist(library), target=None,
-                       target_platform="youtube", target_name="Twice", mode="add_only")  # fmt: skip
+    pair = pair_create(
+        user=library,
+        source=spotify_playlist(library),
+        target=None,
+        target_platform="youtube",
+        target_name="Twice",
+        mode="add_only",
+    )
     run = run_start(pair=pair, trigger=Run.Trigger.MANUAL)
     execute(run)
     assert run_execute(run_id=run.pk) is None  # the second delivery finds it finished
@@ -128,10 +163,17 @@ def test_a_duplicate_message_does_nothing_twice(library, platform_settings):
 def test_youtube_to_spotify_adds_the_matched_tracks(library, platform_settings):
     source = (
         Collection.objects.filter(connection=library.youtube, kind="playlist", item_count__gte=5)
-        .order_by("item_count").first()
-    )  # fmt: skip
-    pair = pair_create(user=library, source=source, target=None, target_platform="spotify",
-                       target_name="From YouTube", mode="add_only")  # fmt: skip
+        .order_by("item_count")
+        .first()
+    )
+    pair = pair_create(
+        user=library,
+        source=source,
+        target=None,
+        target_platform="spotify",
+        target_name="From YouTube",
+        mode="add_only",
+    )
 
     run = execute(run_start(pair=pair, trigger=Run.Trigger.MANUAL))
 

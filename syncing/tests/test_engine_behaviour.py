@@ -19,7 +19,6 @@ from syncing.tests.sandbox_views import (
     spotify_playlist_ids,
     stranger_video,
     youtube_playlist_ids,
-    youtube_playlists_named,
 )
 
 
@@ -42,16 +41,28 @@ def sync(pair: SyncPair) -> Run:
 
 def smallest(user, platform: str, min_items: int = 5) -> Collection:
     return (
-        Collection.objects.filter(connection__user=user, connection__platform=platform,
-                                  kind="playlist", editable=True, item_count__gte=min_items)
-        .order_by("item_count").first()
-    )  # fmt: skip
+        Collection.objects.filter(
+            connection__user=user,
+            connection__platform=platform,
+            kind="playlist",
+            editable=True,
+            item_count__gte=min_items,
+        )
+        .order_by("item_count")
+        .first()
+    )
 
 
 def new_pair(user, mode="add_only", **fields) -> SyncPair:
-    return pair_create(user=user, source=smallest(user, "spotify"), target=None,
-                       target_platform="youtube", target_name=f"Test {mode}", mode=mode,
-                       **fields)  # fmt: skip
+    return pair_create(
+        user=user,
+        source=smallest(user, "spotify"),
+        target=None,
+        target_platform="youtube",
+        target_name=f"Test {mode}",
+        mode=mode,
+        **fields,
+    )
 
 
 def test_mirror_removes_what_it_added_once_it_leaves_the_source(library, platform_settings):
@@ -115,8 +126,13 @@ def test_add_only_never_removes(library, platform_settings):
 
 
 def two_way_pair(user):
-    return pair_create(user=user, source=smallest(user, "spotify"), target=smallest(user, "youtube"),
-                       target_platform="youtube", mode="two_way")  # fmt: skip
+    return pair_create(
+        user=user,
+        source=smallest(user, "spotify"),
+        target=smallest(user, "youtube"),
+        target_platform="youtube",
+        mode="two_way",
+    )
 
 
 def test_two_way_merges_both_sides_then_propagates_a_removal(library, platform_settings):
@@ -150,16 +166,20 @@ def test_two_way_keeps_one_copy_of_a_song_added_on_both_sides(library, platform_
     # A song matched elsewhere (in another pair's run) added by hand on both sides.
     other = new_pair(library, "add_only")
     other_run = sync(other)
-    change = other_run.changes.filter(action="add", outcome="applied").exclude(
-        counterpart__platform_id__in=youtube_playlist_ids(sandbox, target_id)
-    ).exclude(item__platform_id__in=spotify_playlist_ids(sandbox, source_id)).select_related(
-        "item", "counterpart").first()  # fmt: skip
+    change = (
+        other_run.changes.filter(action="add", outcome="applied")
+        .exclude(counterpart__platform_id__in=youtube_playlist_ids(sandbox, target_id))
+        .exclude(item__platform_id__in=spotify_playlist_ids(sandbox, source_id))
+        .select_related("item", "counterpart")
+        .first()
+    )
     assert change is not None
     client_for(Connection.objects.get(user=library, platform="spotify")).add_items(
         source_id, [change.item.platform_id]
     )
     client_for(Connection.objects.get(user=library, platform="youtube")).add_items(
-        target_id, [change.counterpart.platform_id])  # fmt: skip
+        target_id, [change.counterpart.platform_id]
+    )
 
     run = sync(pair)
 
@@ -175,9 +195,20 @@ def test_two_way_remove_on_one_side_and_add_on_the_other(library, platform_setti
     source_id, target_id = pair.source.platform_id, pair.target.platform_id
     gone = pair.synced_items.select_related("source_track", "target_track").first()
     client_for(Connection.objects.get(user=library, platform="youtube")).remove_items(
-        target_id, [PlaylistEntry(0, gone.target_track.to_info(), entry_id=next(
-            i.entry_id for i in Collection.objects.get(pk=pair.target_id).items.filter(
-                track=gone.target_track)))])  # fmt: skip
+        target_id,
+        [
+            PlaylistEntry(
+                0,
+                gone.target_track.to_info(),
+                entry_id=next(
+                    i.entry_id
+                    for i in Collection.objects.get(pk=pair.target_id).items.filter(
+                        track=gone.target_track
+                    )
+                ),
+            )
+        ],
+    )
     extra = stranger_video(sandbox, youtube_playlist_ids(sandbox, target_id))
     client_for(Connection.objects.get(user=library, platform="youtube")).add_items(
         target_id, [extra]
@@ -241,8 +272,14 @@ def test_running_out_of_quota_waits_for_the_reset_then_finishes(library, platfor
 
 def test_a_long_retry_after_from_spotify_moves_the_run_to_waiting(library, platform_settings):
     sandbox = platform_settings
-    pair = pair_create(user=library, source=smallest(library, "youtube"), target=None,
-                       target_platform="spotify", target_name="Rate limited", mode="add_only")  # fmt: skip
+    pair = pair_create(
+        user=library,
+        source=smallest(library, "youtube"),
+        target=None,
+        target_platform="spotify",
+        target_name="Rate limited",
+        mode="add_only",
+    )
     sandbox.state.knobs.update(spotify_retry_after=3600, fail_next={"spotify.search.get": [429]})
 
     run = sync(pair)
@@ -269,14 +306,29 @@ def test_a_revoked_token_waits_for_a_reconnect_and_shows_why(library, platform_s
 
 def test_unavailable_source_items_are_reported_not_matched(library, platform_settings):
     source = (
-        Collection.objects.filter(connection=library.spotify, kind="playlist", editable=True,
-                                  items__track__available=False).distinct().first()
-        or Collection.objects.filter(connection=library.spotify, kind="playlist", editable=True,
-                                     items__track__isnull=True).distinct().first()
-    )  # fmt: skip
+        Collection.objects.filter(
+            connection=library.spotify,
+            kind="playlist",
+            editable=True,
+            items__track__available=False,
+        )
+        .distinct()
+        .first()
+        or Collection.objects.filter(
+            connection=library.spotify, kind="playlist", editable=True, items__track__isnull=True
+        )
+        .distinct()
+        .first()
+    )
     assert source is not None, "the demo library has a playlist with unavailable items"
-    pair = pair_create(user=library, source=source, target=None, target_platform="youtube",
-                       target_name="Unavailable", mode="add_only")  # fmt: skip
+    pair = pair_create(
+        user=library,
+        source=source,
+        target=None,
+        target_platform="youtube",
+        target_name="Unavailable",
+        mode="add_only",
+    )
 
     run = sync(pair)
 
