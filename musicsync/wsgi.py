@@ -19,8 +19,9 @@ def _compose(app):
     from django.conf import settings
 
     if settings.MUSICSYNC_SANDBOX and settings.SANDBOX_URL.startswith(settings.SITE_URL):
-        from platforms.sandbox.server import create_app
         from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+        from platforms.sandbox.server import create_app
 
         mount = settings.SANDBOX_URL[len(settings.SITE_URL) :] or "/sandbox"
         app = DispatcherMiddleware(app, {mount: create_app()})
