@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property
 
 try:
     from anyascii import anyascii
@@ -26,16 +25,17 @@ from platforms.types import Platform, Track
 # --- folding -------------------------------------------------------------------------
 
 # Emoji and other pictographs would transliterate to ":name:" words; drop them first.
-_SYMBOL_CATEGORIES = frozenset({"So", "Sk", "Cs", "Co", "Cn"})
+_SYMBOLS_RE = re.compile(
+    "[\u2190-\u21ff\u2300-\u23ff\u2460-\u27bf\u2900-\u2bff\u3030\u303d\ufe0f\u200d"
+    "\U0001f000-\U0001faff\U000e0000-\U000e007f]+"
+)
 # Unicode-aware, so a script left untransliterated (no anyascii) still has words.
 _NON_WORD = re.compile(r"[\W_]+")
 _DOLLAR_RE = re.compile(r"(?<=\w)\$|\$(?=[a-zA-Z])")
 
 
 def _strip_symbols(text: str) -> str:
-    if text.isascii():
-        return text
-    return "".join(ch for ch in text if unicodedata.category(ch) not in _SYMBOL_CATEGORIES)
+    return text if text.isascii() else _SYMBOLS_RE.sub(" ", text)
 
 
 def fold(text: str) -> str:
@@ -53,7 +53,7 @@ def fold(text: str) -> str:
 
 def words(text: str) -> str:
     """Folded text reduced to words separated by single spaces (no punctuation)."""
-    return " ".join(_NON_WORD.sub(" ", text.replace("'", "")).split())
+    return _NON_WORD.sub(" ", text.replace("'", "")).strip()
 
 
 def squash(text: str) -> str:
@@ -77,7 +77,7 @@ NOISE_WORDS = frozenset(
     full song songs version versao ver
     remaster remastered remasterizado remasterizada remasterise remastered
     explicit clean dirty uncensored censored
-    new nuevo nueva exclusive exclusiva estreno premiere
+    new nuevo nueva exclusive exclusiva estreno premiere quality
     en con with de the a and e y of by in
     original mono stereo single edit radio
     """.split()
@@ -112,6 +112,8 @@ VERSION_MARKERS: dict[str, tuple[str, ...]] = {
     "sped up": ("sped up", "speed up", "spedup", "speedup", "sped"),
     "slowed": ("slowed", "slowed reverb", "reverb"),
     "8d": ("8d", "8d audio"),
+    # A whole album in one video is not one of its songs.
+    "full album": ("full album", "album completo", "album complet", "full ep", "full mixtape"),
 }
 _VERSION_RE = {
     name: re.compile(r"\b(?:" + "|".join(re.escape(m) for m in markers) + r")\b")
@@ -134,14 +136,33 @@ _BRACKETS_RE = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]|\{([^{}]*)\}|【([^】]*
 _QUOTED_RE = re.compile(r"[「『]([^」』]+)[」』]|\"([^\"]{2,})\"|(?:^|\s)'(.{2,}?)'(?=\s|$)")
 # Segment separators in free-form video titles: spaced dashes, pipes, slashes, colons.
 _SEPARATOR_RE = re.compile(
-    r"\s+[-\u2013\u2014~]+\s*|\s*[-\u2013\u2014~]+\s+|\s*[|\u2502/]{1,2}\s*|:\s+|\s_\s|\s*#\s*"
+    r"\s+[-\u2013\u2014~]+\s*|\s*[-\u2013\u2014~]+\s+|\s*[|\u2502/]{1,2}\s*|:\s+|\s_\s"
 )
 # Where CJK text meets Latin text ("林俊傑 JJ Lin【小酒窩 Dimples】") the two usually say
 # the same thing twice (native name, then translation): treat the boundary as a separator.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _SCRIPT_BOUNDARY_RE = re.compile(rf"(?<=[{_CJK}])\s*(?=[A-Za-z])|(?<=[A-Za-z])\s*(?=[{_CJK}])")
+# A part of a video title that names where the song is from, not the song.
+_WORK_RE = re.compile(
+    r"^(?:from|de|aus|tema de)\b|\b(?:soundtrack|ost|motion picture|video game|netflix)\b"
+)
+_TRACK_NUMBER_RE = re.compile(r"^\s*\d{1,2}[.)]\s+(?=\D)")
 _YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
 _PROD_RE = re.compile(r"^\s*(?:prod|produced|dir|directed|shot|video by|mixed)\b")
+
+
+_REMIXER_RE = re.compile(r"((?:[a-z0-9]+ ){1,3})(?:remix|rmx|bootleg|flip)\b")
+
+
+def remixer(parts: list[str]) -> str:
+    """The name before "remix" in the first part that has one ("dom dolla")."""
+    for part in parts:
+        m = _REMIXER_RE.search(part)
+        if m:
+            name = " ".join(w for w in m.group(1).split() if w not in NOISE_WORDS)
+            if name:
+                return name
+    return ""
 
 
 def version_tags(text: str) -> frozenset[str]:
@@ -233,19 +254,39 @@ def parse_channel(channel: str) -> Channel:
 # --- parsed tracks ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Segment:
-    """One part of a video title between separators ("Artist - Title | Label")."""
+    """One part of a video title between separators ("Artist - Title | Label").
 
-    text: str  # folded words, featured artists removed
-    variants: tuple[str, ...]  # ``text`` and ``text`` without trailing noise
-    featured: str  # folded words after "feat."/"ft." in this part
-    raw: str = ""  # folded, with punctuation, for reading a list of names
+    A plain class with slots: thousands are made per second, few are asked for names.
+    """
 
-    @cached_property
+    __slots__ = ("text", "variants", "featured", "raw", "work", "_names")
+
+    def __init__(
+        self,
+        text: str,
+        variants: tuple[str, ...],
+        featured: str,
+        raw: str = "",
+        work: bool = False,
+    ) -> None:
+        self.text = text  # folded words, featured artists removed
+        self.variants = variants  # ``text`` and ``text`` without trailing noise
+        self.featured = featured  # folded words after "feat."/"ft." in this part
+        self.raw = raw  # folded, with punctuation, for reading a list of names
+        self.work = work  # names the film, show or album the song is from
+        self._names: tuple[str, ...] | None = None
+
+    @property
     def names(self) -> tuple[str, ...]:
-        """The part read as a list of artists ("a, b & c"); only asked of a few parts."""
-        return tuple(split_artists(remove_feat(self.raw)[0])) if self.raw else (self.text,)
+        """The part read as a list of artists ("a, b & c")."""
+        if self._names is None:
+            raw = self.raw
+            self._names = tuple(split_artists(remove_feat(raw)[0])) if raw else (self.text,)
+        return self._names
+
+    def __repr__(self) -> str:
+        return f"Segment({self.text!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +303,7 @@ class Parsed:
     platform: Platform
     core: str
     full: str
+    alt_titles: tuple[str, ...]  # other readings of the title (see parse_* for which)
     segments: tuple[Segment, ...]
     artists: tuple[str, ...]  # credited artists (Spotify), channel artist (YouTube)
     featured: tuple[str, ...]  # guests named in the title
@@ -272,6 +314,7 @@ class Parsed:
     squashed: str
     versions: frozenset[str]
     allowed_versions: frozenset[str]
+    remixer: str  # who made the remix ("flume" in "Blue - Flume Remix"), if one says
     channel: Channel | None
     duration_ms: int | None
     isrc: str
@@ -363,6 +406,11 @@ def parse_spotify(track: Track) -> Parsed:
             featured += split_artists(q[4:])
     artists = tuple(dict.fromkeys(a for a in (words(fold(x)) for x in track.artists) if a))
     featured_t = tuple(f for f in dict.fromkeys(featured) if f not in artists)
+    alt: list[str] = []
+    prefix, colon, after = head_no_feat.partition(": ")
+    if colon and len(prefix.split()) <= 3 and words(after):
+        # "Tchaikovsky: The Nutcracker, Op. 71": classical titles lead with the composer.
+        alt.append(_trailing_versions(words(after))[0])
     kept = [q for q in qualifiers if q and not is_noise(q, bracket=True) and not remove_feat(q)[1]]
     full = " ".join([core] + kept)
     album = words(fold(track.album))
@@ -372,6 +420,7 @@ def parse_spotify(track: Track) -> Parsed:
         platform=track.platform,
         core=core,
         full=full,
+        alt_titles=tuple(alt),
         segments=(Segment(core, (core,), ""),),
         artists=artists,
         featured=featured_t,
@@ -384,6 +433,7 @@ def parse_spotify(track: Track) -> Parsed:
         # A track on "MTV Unplugged" or "Cover Sessions" is that version, titled or not;
         # so is every track of an artist called "sped up nightcore".
         allowed_versions=versions | version_tags(album) | version_tags(" ".join(artists)),
+        remixer=remixer(qualifiers) if "remix" in versions else "",
         channel=None,
         duration_ms=track.duration_ms,
         isrc=track.isrc.strip().upper(),
@@ -391,7 +441,8 @@ def parse_spotify(track: Track) -> Parsed:
 
 
 def parse_youtube(track: Track) -> Parsed:
-    title = track.title
+    # "2. AHORA QUE - Quevedo": a track number from an album upload is not the title.
+    title = _TRACK_NUMBER_RE.sub("", track.title)
     if not title.isascii():
         title = _SCRIPT_BOUNDARY_RE.sub(" | ", title)
     folded = fold(title)
@@ -403,6 +454,8 @@ def parse_youtube(track: Track) -> Parsed:
     version_text: list[str] = []
     flat_parts: list[str] = []
     meaningful_brackets: list[str] = []
+    # Parts made only of noise words, kept for songs called "Single" or "Musica e".
+    quiet: list[str] = []
 
     def add_segment(raw: str, *, bracket: bool) -> None:
         seg = words(raw)
@@ -419,13 +472,16 @@ def parse_youtube(track: Track) -> Parsed:
         if not bracket:
             flat_parts.append(before)
         if not before or is_noise(before, bracket=bracket):
+            if before and not bracket:
+                quiet.append(before)
             return
         variants: list[str] = []
         _add(variants, before)
         _add(variants, strip_trailing_noise(before))
         if bracket:
             meaningful_brackets.append(seg)
-        segments.append(Segment(before, tuple(variants), feat.strip(), raw))
+        work = bool(_WORK_RE.search(before))
+        segments.append(Segment(before, tuple(variants), feat.strip(), raw, work))
 
     for raw in _SEPARATOR_RE.split(rest):
         add_segment(raw, bracket=False)
@@ -461,6 +517,7 @@ def parse_youtube(track: Track) -> Parsed:
         platform=track.platform,
         core=segments[0].variants[-1],
         full=flat,
+        alt_titles=tuple(quiet),
         segments=tuple(segments),
         artists=artists,
         featured=tuple(dict.fromkeys(f for f in featured if f not in artists)),
@@ -472,6 +529,7 @@ def parse_youtube(track: Track) -> Parsed:
         versions=versions,
         # An uploader who calls themselves "sped up nightcore" marks every upload so.
         allowed_versions=versions | version_tags(channel.name),
+        remixer=remixer(version_text) if "remix" in versions else "",
         channel=channel,
         duration_ms=track.duration_ms,
         isrc=track.isrc.strip().upper(),

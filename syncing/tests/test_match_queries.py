@@ -1,0 +1,97 @@
+"""Search queries for the other platform, and reading a video's artist and title."""
+
+from __future__ import annotations
+
+from platforms.types import Platform, Track
+from syncing.matching import guess_song, search_queries
+
+
+def spotify(title: str, *artists: str, album: str = "", isrc: str = "") -> Track:
+    return Track(Platform.SPOTIFY, "sp1", title, artists=artists, album=album, isrc=isrc)
+
+
+def video(title: str, channel: str = "", isrc: str = "") -> Track:
+    return Track(Platform.YOUTUBE, "yt1", title, channel=channel, isrc=isrc)
+
+
+def test_it_searches_spotify_by_isrc_first_when_known():
+    queries = search_queries(
+        video("Mira Solis - Paper Lanterns", "Mira Solis", isrc="qzabc2400001")
+    )
+    assert queries[0] == "isrc:QZABC2400001"
+    assert len(queries) <= 3
+
+
+def test_it_searches_spotify_with_track_and_artist_fields():
+    queries = search_queries(video("Mira Solis - Paper Lanterns (Official Video) [HD]", "Mira"))
+    assert queries[0] == 'track:"Paper Lanterns" artist:"Mira Solis"'
+    assert queries[1] == "Mira Solis Paper Lanterns"
+    assert queries[-1] == "Paper Lanterns"
+
+
+def test_it_reads_the_artist_from_a_topic_channel_for_the_query():
+    queries = search_queries(video("Slow Tide", "Harbor Kids - Topic"))
+    assert queries[0] == 'track:"Slow Tide" artist:"Harbor Kids"'
+
+
+def test_it_reads_the_artist_from_a_vevo_channel_when_the_title_has_none():
+    assert (
+        guess_song(video("Paper Lanterns (Official Video)", "MiraSolisVEVO")).artist == "MiraSolis"
+    )
+
+
+def test_it_reads_title_pipe_artist_when_the_channel_is_the_artist():
+    song = guess_song(video("Paper Lanterns | Mira Solis", "Mira Solis"))
+    assert (song.artist, song.title) == ("Mira Solis", "Paper Lanterns")
+
+
+def test_it_reads_a_quoted_title_in_corner_brackets():
+    song = guess_song(video("Aoi Haruka「夜明けの街」Music Video", "Aoi Haruka Official"))
+    assert (song.artist, song.title) == ("Aoi Haruka", "夜明けの街")
+
+
+def test_it_leaves_featured_artists_out_of_a_spotify_query():
+    queries = search_queries(video("Della Moor ft. Kai Varga - Northern Lights", "Della Moor"))
+    assert queries[0] == 'track:"Northern Lights" artist:"Della Moor"'
+
+
+def test_it_keeps_version_words_in_the_query():
+    queries = search_queries(video("Mira Solis - Paper Lanterns (Live at Wembley)", "Mira Solis"))
+    assert "Mira Solis Paper Lanterns live" in queries
+
+
+def test_it_sends_youtube_one_query_for_a_single():
+    queries = search_queries(spotify("Paper Lanterns", "Mira Solis", album="Paper Lanterns"))
+    assert queries == ["Mira Solis - Paper Lanterns"]
+
+
+def test_it_leaves_spotify_qualifiers_out_of_the_youtube_query():
+    song = spotify("Paper Lanterns (feat. Kai Varga) - 2015 Remaster", "Mira Solis")
+    assert search_queries(song)[0] == "Mira Solis - Paper Lanterns"
+
+
+def test_it_falls_back_to_the_album_for_soundtrack_songs():
+    song = spotify("Quiet Harbor", "Mira Solis", album="The Long Summer (Original Soundtrack)")
+    queries = search_queries(song)
+    assert len(queries) == 2
+    assert queries[1].startswith("Quiet Harbor The Long Summer")
+
+
+def test_it_tries_the_second_artist_of_a_collaboration_on_youtube():
+    queries = search_queries(spotify("Glass House", "Tomas Reyes", "Ivy Lane"))
+    assert queries == ["Tomas Reyes - Glass House", "Tomas Reyes Ivy Lane Glass House"]
+
+
+def test_it_searches_youtube_for_the_version_of_a_live_track():
+    queries = search_queries(spotify("Paper Lanterns - Live", "Mira Solis"))
+    assert queries[0] == "Mira Solis - Paper Lanterns live"
+
+
+def test_it_never_sends_more_than_three_queries():
+    for track in [
+        video("Mira Solis - Paper Lanterns", "Mira Solis", isrc="QZABC2400001"),
+        spotify("Glass House", "Tomas Reyes", "Ivy Lane", album="Houses"),
+    ]:
+        queries = search_queries(track)
+        assert 1 <= len(queries) <= 3
+        assert len(set(queries)) == len(queries)
