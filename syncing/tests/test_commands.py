@@ -1,0 +1,76 @@
+"""`manage.py sync_user` and the scheduler."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from platforms.models import Collection
+from platforms.services import library_import
+from syncing.models import Run, SyncPair
+from syncing.services.pairs import pair_create
+from syncing.services.schedule import schedule_tick
+from syncing.tests.sandbox_views import youtube_playlist_ids
+
+
+@pytest.fixture
+def pair(alice_connected):
+    library_import(connection_id=alice_connected.spotify.pk)
+    source = (
+        Collection.objects.filter(
+            connection=alice_connected.spotify, kind="playlist", editable=True, item_count__gte=5
+        )
+        .order_by("item_count")
+        .first()
+    )
+    return pair_create(
+        user=alice_connected,
+        source=source,
+        target=None,
+        target_platform="youtube",
+        target_name="From the command line",
+        mode="add_only",
+    )
+
+
+def test_sync_user_runs_in_the_foreground_and_prints_the_summary(pair, platform_settings):
+    out = StringIO()
+    call_command("sync_user", "alice@example.com", stdout=out)
+    text = out.getvalue()
+    run = Run.objects.get(pair=pair)
+    assert run.trigger == "command" and run.status in ("succeeded", "partial")
+    assert f"added {run.added}" in text and "unmatched" in text
+    assert "[" in text and "]" in text  # the progress bar
+    pair.refresh_from_db()
+    assert len(youtube_playlist_ids(platform_settings, pair.target.platform_id)) == run.added
+
+
+def test_sync_user_dry_run_writes_nothing(pair, platform_settings):
+    out = StringIO()
+    call_command("sync_user", "alice@example.com", "--pair", str(pair.pk), "--dry-run", stdout=out)
+    assert "would add" in out.getvalue()
+    pair.refresh_from_db()
+    assert pair.target is None
+
+
+def test_sync_user_says_clearly_when_the_person_does_not_exist(db):
+    with pytest.raises(CommandError, match="No person"):
+        call_command("sync_user", "nobody@example.com")
+
+
+def test_two_schedulers_ticking_at_once_fire_a_due_pair_once(pair, monkeypatch):
+    sent = []
+    monkeypatch.setattr("syncing.tasks.execute_run.send", lambda run_id: sent.append(run_id))
+    SyncPair.objects.filter(pk=pair.pk).update(
+        schedule="hourly", next_run_at=timezone.now() - timedelta(minutes=1)
+    )
+    first = schedule_tick()
+    second = schedule_tick()
+    assert first["fired"] == 1 and second["fired"] == 0
+    assert Run.objects.filter(pair=pair).count() == 1
+    pair.refresh_from_db()
+    assert pair.next_run_at > timezone.now() + timedelta(minutes=59)
