@@ -1,0 +1,32 @@
+#!/usr/bin/env python3
+"""`make bench`: the benchmarks, by part. `make bench BENCH=matching` runs one part.
+
+Parts: matching (the matcher on the shared development cases; needs ../shared).
+Figures and the commands that produced them go to docs/benchmarks.md by hand.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+PARTS = {"matching": [sys.executable, str(ROOT / "bench_matching.py"), "--split"]}
+
+
+def main(argv: list[str]) -> int:
+    wanted = argv or list(PARTS)
+    unknown = [p for p in wanted if p not in PARTS]
+    if unknown:
+        print(f"unknown part(s) {', '.join(unknown)}; parts: {', '.join(PARTS)}")
+        return 2
+    status = 0
+    for part in wanted:
+        print(f"\n== bench: {part}\n$ {' '.join(PARTS[part])}", flush=True)
+        status |= subprocess.call(PARTS[part])
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
