@@ -351,6 +351,8 @@ def test_a_dramatiq_worker_process_exports_its_message_counters(
         assert (
             value(samples, "dramatiq_messages_total", queue_name="default", actor_name="ping") >= 1
         ), text
+        # The app's own metrics in that process are exported too (the same files).
+        assert "django_db_execute_total" in text, text
     finally:
         os.killpg(worker.pid, 15)
         try:
