@@ -1,0 +1,159 @@
+"""Connecting through allauth with PKCE against the sandbox, and what tokens become after."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from django.db import close_old_connections
+from django.utils import timezone
+
+from platforms.clients import client_for
+from platforms.errors import PlatformError
+from platforms.models import Connection
+from platforms.sandbox.testing import consent
+
+HOST = {"HTTP_HOST": "127.0.0.1:8000"}
+
+
+def start_connect(client, provider: str) -> str:
+    response = client.post(f"/accounts/{provider}/login/?process=connect", **HOST)
+    assert response.status_code == 302, response.content[:300]
+    return response["Location"]
+
+
+def finish(client, location: str):
+    parts = urlsplit(location)
+    return client.get(f"{parts.path}?{parts.query}", **HOST)
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize(("provider", "platform"), [("spotify", "spotify"), ("google", "youtube")])
+def test_connecting_stores_encrypted_tokens_and_queues_an_import(
+    alice_client,
+    alice,
+    platform_settings,
+    provider,
+    platform,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    queued = []
+    monkeypatch.setattr("platforms.tasks.import_library.send", lambda cid: queued.append(cid))
+    authorize = start_connect(alice_client, provider)
+    query = parse_qs(urlsplit(authorize).query)
+    assert query["code_challenge_method"] == ["S256"] and query["code_challenge"][0]
+    if provider == "google":
+        assert query["access_type"] == ["offline"] and query["prompt"] == ["consent"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        finish(alice_client, consent(authorize, "sandbox-alice"))
+
+    conn = Connection.objects.get(user=alice, platform=platform)
+    assert conn.state == "active" and conn.access_token and conn.refresh_token
+    assert queued == [conn.pk]
+    from allauth.socialaccount.models import SocialToken
+
+    assert not SocialToken.objects.exists(), "tokens must not sit in allauth's plain table"
+
+
+def test_a_tampered_state_is_refused(alice_client, alice, platform_settings):
+    authorize = start_connect(alice_client, "spotify")
+    callback = consent(authorize, "sandbox-alice")
+    forged = callback.replace("state=", "state=forged")
+
+    response = finish(alice_client, forged)
+
+    assert not Connection.objects.filter(user=alice).exists()
+    assert response.status_code in (200, 400, 401, 403)
+
+
+def test_a_wrong_pkce_verifier_is_refused(alice_client, alice, platform_settings):
+    authorize = start_connect(alice_client, "spotify")
+    callback = consent(authorize, "sandbox-alice")
+    session = alice_client.session
+    # allauth keeps the verifier in the session state; change it as an attacker could not.
+    flows = session.get("socialaccount_states") or {}
+    for _key, value in flows.items():
+        state = value[0] if isinstance(value, list | tuple) else value
+        if isinstance(state, dict) and "pkce_code_verifier" in state:
+            state["pkce_code_verifier"] = "x" * 64
+    session["socialaccount_states"] = flows
+    session.save()
+
+    finish(alice_client, callback)
+
+    assert not Connection.objects.filter(user=alice, platform="spotify").exists()
+
+
+def test_an_expired_access_token_is_refreshed_and_the_rotated_refresh_token_kept(
+    alice_connected, platform_settings
+):
+    conn = alice_connected.spotify
+    old_refresh = conn.refresh_token
+    Connection.objects.filter(pk=conn.pk).update(token_expires_at=timezone.now())
+    conn.refresh_from_db()
+
+    client_for(conn).list_playlists()
+
+    conn.refresh_from_db()
+    assert conn.refresh_token != old_refresh, "Spotify rotates refresh tokens"
+    assert conn.token_expires_at > timezone.now() + timedelta(minutes=30)
+    refused = requests.post(
+        f"{platform_settings.spotify_accounts_url}/api/token",
+        data={"grant_type": "refresh_token", "refresh_token": old_refresh},
+        auth=("sandbox-spotify-client", "sandbox-spotify-secret"),
+        timeout=5,
+    )
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+
+
+@pytest.mark.postgres
+def test_two_workers_refreshing_at_once_keep_a_working_token(alice_connected, platform_settings):
+    conn = alice_connected.spotify
+    Connection.objects.filter(pk=conn.pk).update(token_expires_at=timezone.now())
+    errors: list[Exception] = []
+
+    def work():
+        try:
+            client_for(Connection.objects.get(pk=conn.pk)).list_playlists()
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    conn.refresh_from_db()
+    assert conn.state == "active"
+    client_for(conn).list_playlists()  # the stored refresh token still works later
+    Connection.objects.filter(pk=conn.pk).update(token_expires_at=timezone.now())
+    conn.refresh_from_db()
+    client_for(conn).list_playlists()
+
+
+def test_a_revoked_grant_marks_the_connection_and_the_dashboard_says_so(
+    alice_connected, platform_settings, client
+):
+    conn = alice_connected.spotify
+    requests.post(f"{platform_settings.url}/_control/spotify/users/sandbox-alice/revoke", timeout=5)
+    Connection.objects.filter(pk=conn.pk).update(token_expires_at=timezone.now())
+    conn.refresh_from_db()
+
+    with pytest.raises(PlatformError) as failure:
+        client_for(conn).list_playlists()
+
+    assert failure.value.needs_reconnect
+    conn.refresh_from_db()
+    assert conn.state == "needs_reconnect"
+    client.force_login(alice_connected)
+    page = client.get("/").content.decode()
+    assert "reconnect" in page.lower()
