@@ -283,8 +283,17 @@ def _token_ok(request: HttpRequest) -> bool:
     return hmac.compare_digest(header[len("Bearer ") :].strip().encode(), expected.encode())
 
 
+def _proxied(request: HttpRequest) -> bool:
+    # Through a reverse proxy (an ingress), REMOTE_ADDR is the proxy's, often inside an
+    # allowed network: the allow-list would let the whole internet in. Such requests
+    # need the token.
+    return "HTTP_X_FORWARDED_FOR" in request.META or "HTTP_FORWARDED" in request.META
+
+
 def metrics_allowed(request: HttpRequest) -> bool:
-    return _token_ok(request) or _ip_allowed(_client_ip(request))
+    if _token_ok(request):
+        return True
+    return not _proxied(request) and _ip_allowed(_client_ip(request))
 
 
 @never_cache

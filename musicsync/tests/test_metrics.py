@@ -192,9 +192,26 @@ def test_metrics_is_not_found_for_an_address_that_is_not_allowed(client):
     assert b"musicsync_" not in response.content
 
 
-def test_a_forwarded_for_header_does_not_get_a_stranger_in(client):
+def test_a_forwarded_for_header_naming_loopback_does_not_get_a_stranger_in(client):
     response = client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="127.0.0.1")
     assert response.status_code == 404
+
+
+def test_a_request_through_a_proxy_needs_the_token_even_from_an_allowed_network(client, settings):
+    # An ingress in the pod network forwards the internet's requests from its own address.
+    settings.METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network("10.0.0.0/8")]
+    settings.METRICS_TOKEN = "k" * 32
+    via_ingress = {"REMOTE_ADDR": "10.1.1.1", "HTTP_X_FORWARDED_FOR": "198.51.100.4"}
+    assert client.get("/metrics", **via_ingress).status_code == 404
+    assert (
+        client.get("/metrics", REMOTE_ADDR="10.1.1.1", HTTP_FORWARDED="for=1.2.3.4").status_code
+        == 404
+    )
+    assert (
+        client.get("/metrics", **via_ingress, HTTP_AUTHORIZATION=f"Bearer {'k' * 32}").status_code
+        == 200
+    )
+    assert client.get("/metrics", REMOTE_ADDR="10.1.1.1").status_code == 200  # a direct scrape
 
 
 def test_an_allowed_network_is_answered(client, settings):
