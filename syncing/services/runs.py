@@ -270,6 +270,10 @@ class _Executor:
         self.quota_spent = 0
         self.sharers_checked_at: datetime | None = None
         self.sharers = 1
+        self._last_beat: datetime | None = None
+        self._left: int | None = None
+        self._left_checked_at: datetime | None = None
+        self._next_position: dict[int, int] = {}
 
     # --- outcome ----------------------------------------------------------------------
 
@@ -367,7 +371,15 @@ class _Executor:
     def _heartbeat(
         self, label: str | None = None, *, done: int | None = None, total: int | None = None
     ):
-        fields = {"heartbeat_at": timezone.now()}
+        now = timezone.now()
+        finished = done is not None and total is not None and done >= total
+        # At most one write a second: a heartbeat per YouTube insert would double the queries.
+        if self._last_beat and (now - self._last_beat).total_seconds() < 1 and not finished:
+            if label is None or not label.startswith(("Reading", "Resuming", "Matching")):
+                self.run.progress_done = done if done is not None else self.run.progress_done
+                return
+        self._last_beat = now
+        fields = {"heartbeat_at": now}
         if label is not None:
             fields["progress_label"] = label[:255]
         if done is not None:
@@ -781,7 +793,12 @@ class _Executor:
         if platform != Platform.YOUTUBE:
             return
         units = quota_cost(operation)
-        left = quota_left_today()
+        now = timezone.now()
+        # Read the ledger every couple of seconds and count down in between; other
+        # workers' spending shows at the next read, and YouTube itself refuses overdrafts.
+        if self._left is None or (now - self._left_checked_at).total_seconds() > 2:
+            self._left, self._left_checked_at = quota_left_today(), now
+        left = self._left
         if left < units:
             raise _Wait(
                 Run.WaitReason.QUOTA, next_quota_reset(), "YouTube's daily quota is used up"
@@ -793,6 +810,7 @@ class _Executor:
         if self.sharers > 1 and self.quota_spent + units > max(units, left // self.sharers):
             raise _Wait("turn", now + TURN_DELAY)
         self.quota_spent += units
+        self._left -= units
 
     def _apply(self) -> None:
         order = {Action.REMOVE: 0, Action.ADD: 1}
@@ -909,6 +927,7 @@ class _Executor:
             self._record_links(chunk, [])
             done += len(chunk)
             start += len(chunk)
+        self._flush_local()
         self._heartbeat(done=done)
         return done
 
@@ -937,20 +956,36 @@ class _Executor:
 
     def _local_add(self, state: _Side, collection: Collection, chunk: list[RunChange]) -> None:
         """Keeps our copy of the written collection in step without reading it again."""
-        last = (
-            CollectionItem.objects.filter(collection=collection).order_by("-position")
-            .values_list("position", flat=True).first()
-        )  # fmt: skip
-        next_position = 0 if last is None else last + 1
-        CollectionItem.objects.bulk_create([
-            CollectionItem(collection=collection, position=next_position + i,
-                           track_id=c.counterpart_id, entry_id=c.entry_id)
-            for i, c in enumerate(chunk)
-        ])  # fmt: skip
-        # Our copy may now differ from the platform's order: read it again next time.
-        Collection.objects.filter(pk=collection.pk).update(
-            version="", item_count=F("item_count") + len(chunk)
+        next_position = self._next_position.get(collection.pk)
+        if next_position is None:
+            last = (
+                CollectionItem.objects.filter(collection=collection)
+                .order_by("-position")
+                .values_list("position", flat=True)
+                .first()
+            )
+            next_position = 0 if last is None else last + 1
+        self._next_position[collection.pk] = next_position + len(chunk)
+        CollectionItem.objects.bulk_create(
+            [
+                CollectionItem(
+                    collection=collection,
+                    position=next_position + i,
+                    track_id=c.counterpart_id,
+                    entry_id=c.entry_id,
+                )
+                for i, c in enumerate(chunk)
+            ]
         )
+
+    def _flush_local(self) -> None:
+        """Our copy may now differ from the platform's order: read it again next time."""
+        for collection_id in self._next_position:
+            Collection.objects.filter(pk=collection_id).update(
+                version="",
+                item_count=CollectionItem.objects.filter(collection_id=collection_id).count(),
+            )
+        self._next_position.clear()
 
     def _local_remove(self, state: _Side, chunk: list[RunChange]) -> None:
         track_ids = [c.counterpart_id for c in chunk]
