@@ -47,7 +47,7 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "")
     if not text.isascii():
         text = anyascii(_strip_symbols(text))
-    # "Ke$ha", "Ma$e", "Ty Dolla $ign": the dollar is a letter in names.
+    # "Ke$ha"-style names ("Ca$h Kid"): the dollar is a letter.
     return _DOLLAR_RE.sub("s", text).casefold()
 
 
@@ -112,6 +112,7 @@ VERSION_MARKERS: dict[str, tuple[str, ...]] = {
     "sped up": ("sped up", "speed up", "spedup", "speedup", "sped"),
     "slowed": ("slowed", "slowed reverb", "reverb"),
     "8d": ("8d", "8d audio"),
+    "lofi": ("lofi", "lo fi", "lofi remix", "chillhop"),
     # A whole album in one video is not one of its songs.
     "full album": ("full album", "album completo", "album complet", "full ep", "full mixtape"),
 }
@@ -138,13 +139,18 @@ _QUOTED_RE = re.compile(r"[「『]([^」』]+)[」』]|\"([^\"]{2,})\"|(?:^|\s)'
 _SEPARATOR_RE = re.compile(
     r"\s+[-\u2013\u2014~]+\s*|\s*[-\u2013\u2014~]+\s+|\s*[|\u2502/]{1,2}\s*|:\s+|\s_\s"
 )
-# Where CJK text meets Latin text ("林俊傑 JJ Lin【小酒窩 Dimples】") the two usually say
+_STRONG_SEPARATOR_RE = re.compile(r"\s+[-\u2013\u2014~]+\s+|\s*[|\u2502]{1,2}\s*")
+# Where CJK text meets Latin text ("陳明 Ming Chen【夜空 Night Sky】") the two usually say
 # the same thing twice (native name, then translation): treat the boundary as a separator.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _SCRIPT_BOUNDARY_RE = re.compile(rf"(?<=[{_CJK}])\s*(?=[A-Za-z])|(?<=[A-Za-z])\s*(?=[{_CJK}])")
 # A part of a video title that names where the song is from, not the song.
-_WORK_RE = re.compile(
-    r"^(?:from|de|aus|tema de)\b|\b(?:soundtrack|ost|motion picture|video game|netflix)\b"
+_WORK_RE = re.compile(r"\b(?:soundtrack|ost|motion picture|video game|netflix)\b")
+_FROM_WORK_RE = re.compile(r"^(?:from|de|aus|tema de)\b")
+_WORK_NAME_RE = re.compile(
+    r"([^|()\[\]\-\u2013\u2014/:]+?)\s*[(\[]\s*(?:(?:the|original|official|motion|picture|"
+    r"video|game|tv|series|movie|film|complete|deluxe|edition|music|from|soundtrack|ost|score)"
+    r"\s*)*(?:soundtrack|ost|score)\s*[)\]]"
 )
 _TRACK_NUMBER_RE = re.compile(r"^\s*\d{1,2}[.)]\s+(?=\D)")
 _YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
@@ -155,7 +161,7 @@ _REMIXER_RE = re.compile(r"((?:[a-z0-9]+ ){1,3})(?:remix|rmx|bootleg|flip)\b")
 
 
 def remixer(parts: list[str]) -> str:
-    """The name before "remix" in the first part that has one ("dom dolla")."""
+    """The name before "remix" in the first part that has one ("kovalenko")."""
     for part in parts:
         m = _REMIXER_RE.search(part)
         if m:
@@ -185,7 +191,7 @@ def is_noise(segment_words: str, *, bracket: bool = False) -> bool:
 
 
 def strip_trailing_noise(segment_words: str) -> str:
-    """Drop a run of noise words at the end ("Girlfriend Official Video Lyric Song")."""
+    """Drop a run of noise words at the end ("Paper Lanterns Official Video Lyric Song")."""
     parts = segment_words.split()
     end = len(parts)
     while end > 0 and (parts[end - 1] in NOISE_WORDS or _YEAR_RE.fullmatch(parts[end - 1])):
@@ -246,7 +252,7 @@ def parse_channel(channel: str) -> Channel:
     name = cleaned or words(folded)
     squashed = name.replace(" ", "")
     if not topic:
-        # "CuisillosOficial", "BrunoMarsMusic": the same words run together.
+        # "MiraSolisOficial", "HarborKidsMusic": the same words run together.
         squashed = _CHANNEL_SUFFIX_RE.sub("", squashed) or squashed
     return Channel(name=name, squashed=squashed, topic=topic, vevo=vevo)
 
@@ -303,18 +309,24 @@ class Parsed:
     platform: Platform
     core: str
     full: str
-    alt_titles: tuple[str, ...]  # other readings of the title (see parse_* for which)
+    # Other readings of the title, compared as titles but never read as an artist's
+    # part: Spotify "Composer: Work" and "Song / Interlude" heads; a video's parts
+    # split at dashes and pipes only ("Song / Other Song", "Suite, Op. 12: No. 3").
+    alt_titles: tuple[str, ...]
+    quiet_titles: tuple[str, ...]  # a video's parts made only of noise words
     segments: tuple[Segment, ...]
     artists: tuple[str, ...]  # credited artists (Spotify), channel artist (YouTube)
     featured: tuple[str, ...]  # guests named in the title
     album: str
-    works: tuple[str, ...]  # the album or film a Spotify track comes from ("From 'Encanto'")
+    works: tuple[
+        str, ...
+    ]  # the album or film a Spotify track comes from ("From 'The Long Summer'")
     flat: str  # the title's words with noise brackets dropped (YouTube)
     text: str
     squashed: str
     versions: frozenset[str]
     allowed_versions: frozenset[str]
-    remixer: str  # who made the remix ("flume" in "Blue - Flume Remix"), if one says
+    remixer: str  # who made the remix ("kovalenko" in "Blue Hour - Kovalenko Remix"), if one says
     channel: Channel | None
     duration_ms: int | None
     isrc: str
@@ -352,7 +364,7 @@ def _add(variants: list[str], text: str) -> None:
 
 
 def _trailing_versions(core: str) -> tuple[str, frozenset[str]]:
-    """ "quien tv remix" -> ("quien tv", {"remix"}); "live forever" is left alone."""
+    """ "night drive remix" -> ("night drive", {"remix"}); "live forever" is left alone."""
     parts = core.split()
     for cut in range(len(parts) - 1, 0, -1):
         tail = " ".join(parts[cut:])
@@ -391,7 +403,7 @@ def parse_spotify(track: Track) -> Parsed:
     head_no_feat, head_feat = remove_feat(head)
     core = words(head_no_feat) or words(head)
     if not core:
-        # "[The Jackie] (with J. Cole)": the title itself is in brackets.
+        # "[Paper Lanterns] (with Ivy Lane)": the title itself is in brackets.
         core = next((words(b) for b in brackets if not remove_feat(words(b))[1]), words(folded))
     core, tail_versions = _trailing_versions(core)
     qualifiers = [words(b) for b in brackets] + [words(suffix)]
@@ -409,8 +421,12 @@ def parse_spotify(track: Track) -> Parsed:
     alt: list[str] = []
     prefix, colon, after = head_no_feat.partition(": ")
     if colon and len(prefix.split()) <= 3 and words(after):
-        # "Tchaikovsky: The Nutcracker, Op. 71": classical titles lead with the composer.
+        # "Composer: Suite No. 2, Op. 12": classical titles lead with the composer.
         alt.append(_trailing_versions(words(after))[0])
+    first, slash, _ = head_no_feat.partition(" / ")
+    if slash and words(first):
+        # "Paper Lanterns / Reprise": a song and the interlude joined to it.
+        alt.append(words(first))
     kept = [q for q in qualifiers if q and not is_noise(q, bracket=True) and not remove_feat(q)[1]]
     full = " ".join([core] + kept)
     album = words(fold(track.album))
@@ -421,6 +437,7 @@ def parse_spotify(track: Track) -> Parsed:
         core=core,
         full=full,
         alt_titles=tuple(alt),
+        quiet_titles=(),
         segments=(Segment(core, (core,), ""),),
         artists=artists,
         featured=featured_t,
@@ -441,7 +458,7 @@ def parse_spotify(track: Track) -> Parsed:
 
 
 def parse_youtube(track: Track) -> Parsed:
-    # "2. AHORA QUE - Quevedo": a track number from an album upload is not the title.
+    # "2. Paper Lanterns - Mira Solis": a track number from an album upload is not the title.
     title = _TRACK_NUMBER_RE.sub("", track.title)
     if not title.isascii():
         title = _SCRIPT_BOUNDARY_RE.sub(" | ", title)
@@ -449,12 +466,14 @@ def parse_youtube(track: Track) -> Parsed:
     channel = parse_channel(track.channel)
     quoted = [next(g for g in m.groups() if g is not None) for m in _QUOTED_RE.finditer(folded)]
     rest, brackets = _bracket_parts(folded)
+    # "Long Summer (Original Soundtrack)": the words before such a bracket name a work.
+    works = {words(m.group(1)) for m in _WORK_NAME_RE.finditer(folded)}
     segments: list[Segment] = []
     featured: list[str] = []
     version_text: list[str] = []
     flat_parts: list[str] = []
     meaningful_brackets: list[str] = []
-    # Parts made only of noise words, kept for songs called "Single" or "Musica e".
+    # Parts made only of noise words, kept for songs called "Single" or "Musica".
     quiet: list[str] = []
 
     def add_segment(raw: str, *, bracket: bool) -> None:
@@ -469,7 +488,7 @@ def parse_youtube(track: Track) -> Parsed:
             featured.extend(split_artists(seg[5:]))
             return
         before = before.strip()
-        if not bracket:
+        if not bracket and before not in works:
             flat_parts.append(before)
         if not before or is_noise(before, bracket=bracket):
             if before and not bracket:
@@ -480,12 +499,16 @@ def parse_youtube(track: Track) -> Parsed:
         _add(variants, strip_trailing_noise(before))
         if bracket:
             meaningful_brackets.append(seg)
-        work = bool(_WORK_RE.search(before))
+        work = (
+            before in works
+            or bool(_WORK_RE.search(before))
+            or (bracket and bool(_FROM_WORK_RE.match(before)))
+        )
         segments.append(Segment(before, tuple(variants), feat.strip(), raw, work))
 
     for raw in _SEPARATOR_RE.split(rest):
         add_segment(raw, bracket=False)
-    # "Trippie Redd ft Juice WRLD ( KNIGHT CRAWLER )", 'Artist「Title」': the title can
+    # "Reaction: Artist ft Guest ( PAPER LANTERNS )", 'Artist「Title」': the title can
     # sit in brackets or quotes.
     for raw in brackets:
         for part in _SEPARATOR_RE.split(raw):
@@ -493,7 +516,7 @@ def parse_youtube(track: Track) -> Parsed:
     for raw in quoted:
         for part in _SEPARATOR_RE.split(raw):
             add_segment(part, bracket=False)
-    # "Psycho (Pt. 2)": a bracket can also be part of the title it follows.
+    # "Night Drive (Pt. 2)": a bracket can also be part of the title it follows.
     if meaningful_brackets:
         inline = _BRACKETS_RE.sub(_inline_bracket, folded)
         if inline != folded:
@@ -503,7 +526,15 @@ def parse_youtube(track: Track) -> Parsed:
                     variants: list[str] = []
                     _add(variants, before)
                     _add(variants, strip_trailing_noise(before))
-                    segments.append(Segment(before, tuple(variants), ""))
+                    work = bool(_WORK_RE.search(before))
+                    segments.append(Segment(before, tuple(variants), "", "", work))
+    alt: list[str] = []
+    if "/" in rest or ": " in rest:
+        texts = {seg.text for seg in segments}
+        for raw in _STRONG_SEPARATOR_RE.split(rest):
+            part = words(remove_feat(words(raw))[0])
+            if part and part not in texts and not is_noise(part):
+                _add(alt, strip_trailing_noise(part))
     whole = words(folded)
     if not segments:
         segments.append(Segment(whole, (whole,), ""))
@@ -517,7 +548,8 @@ def parse_youtube(track: Track) -> Parsed:
         platform=track.platform,
         core=segments[0].variants[-1],
         full=flat,
-        alt_titles=tuple(quiet),
+        alt_titles=tuple(alt),
+        quiet_titles=tuple(quiet),
         segments=tuple(segments),
         artists=artists,
         featured=tuple(dict.fromkeys(f for f in featured if f not in artists)),

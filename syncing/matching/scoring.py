@@ -71,7 +71,7 @@ def _contains(name: str, text: str) -> bool:
     return f" {name} " in f" {text} "
 
 
-# A title found whole inside a longer part of the video title ("Face the World 2020
+# A title found whole inside a longer part of the video title ("Paper Lanterns 2020
 # Tribute") scores this: enough with the artist for a suggestion, not alone a match.
 CONTAINED_TITLE = 0.8
 
@@ -87,7 +87,7 @@ def title_agreement(spotify: Parsed, video: Parsed, names: Sequence[str]) -> tup
     for title in (core, *spotify.alt_titles):
         for i, seg in enumerate(video.segments):
             # The artist's part, or the film or album a song is from, is not its title
-            # ("DaBaby" is not "Baby"; "| God of War (Original Soundtrack)" not the song).
+            # ("MiraBaby" is not "Baby"; "| Long Summer (Original Soundtrack)" not the song).
             if seg.work or (seg.text in names and seg.text != title):
                 continue
             for v in seg.variants:
@@ -96,20 +96,24 @@ def title_agreement(spotify: Parsed, video: Parsed, names: Sequence[str]) -> tup
                     best, where, matched = s, i, v
             if best == 1.0:
                 return best, where
-    if is_noise(core):
-        # A song called "Single" or "Musica e": its title is all noise words.
         for v in video.alt_titles:
+            s = _similarity(title, v)
+            if s > best:
+                best, where, matched = s, -1, v
+    if is_noise(core):
+        # A song called "Single" or "Musica": its title is all noise words.
+        for v in video.quiet_titles:
             if _similarity(core, v) == 1.0:
                 return 1.0, -1
     if best < CONTAINED_TITLE and len(core) >= 4:
-        # "Face the World 2020 Tribute": the whole title inside a longer part.
+        # "Paper Lanterns 2020 Tribute": the whole title inside a longer part.
         for i, seg in enumerate(video.segments):
             v = seg.variants[-1]
-            if _contains(core, v):
+            if not seg.work and _contains(core, v):
                 best, where, matched = CONTAINED_TITLE, i, v
                 break
-    # "bonobo kong (music video)", "Pink Floyd-Hey You": no separator, so take the
-    # artist's name out and compare what is left.
+    # "mira solis paper lanterns (music video)", "Mira Solis-Paper Lanterns": no
+    # separator, so take the artist's name out and compare what is left.
     if best < 0.9:
         for name in names:
             if _contains(name, video.flat):
@@ -120,7 +124,7 @@ def title_agreement(spotify: Parsed, video: Parsed, names: Sequence[str]) -> tup
                     best, where, matched = s, -1, rest
     numbers = _numbers(core)
     if best < 1.0 and numbers != _numbers(matched) and (numbers or _PART_RE.search(matched)):
-        # "Metamorphosis" vs "Metamorphosis 2", "Teil 1" vs "Teil 12": another part.
+        # "Night Drive" vs "Night Drive 2", "Part 1" vs "Part 12": another part.
         best *= NUMBER_MISMATCH_FACTOR
     return best, where
 
@@ -130,7 +134,7 @@ _PART_RE = re.compile(r"\b(?:pt|part|parte|vol|volume|no|nr|teil|folge|chapter|e
 
 
 def _numbers(text: str) -> set[str]:
-    # Years are mostly upload noise ("1971", "2011 Remaster"), not part numbers.
+    # Years are mostly upload noise ("1998", "2011 Remaster"), not part numbers.
     return {w for w in text.split() if w.isdigit() and not (len(w) == 4 and w[:2] in ("19", "20"))}
 
 
@@ -143,16 +147,16 @@ def _name_found(name: str, text: str, squashed: str) -> float:
     if _contains(name, text):
         return 1.0
     sq = name.replace(" ", "")
-    # Run-together names ("dojacatVEVO", "TheCureVEVO") need enough letters to be safe.
+    # Run-together names ("dojacatVEVO", "MiraSolisVEVO") need enough letters to be safe.
     if len(sq) >= 4 and sq in squashed:
         return 1.0
     tokens = [t for t in name.split() if len(t) > 2 and t not in _NAME_FILLERS]
     if len(tokens) > 1:
         found = sum(1 for t in tokens if _contains(t, text))
-        # "Angela Aguilar" in "Leonardo, Angela y Majo Aguilar".
+        # "Ana Reyes" in "Luis, Ana y Marta Reyes".
         if found == len(tokens):
             return 0.9
-        # "Christopher von Uckermann" as "Christopher Uckermann".
+        # "Johann von Albrecht Keller" as "Johann Keller".
         if found >= 2 and found / len(tokens) >= 0.6:
             return 0.85
     if len(sq) >= 6:
@@ -164,7 +168,7 @@ _NAME_FILLERS = frozenset({"the", "and", "los", "las", "del", "des", "der", "die
 
 
 def _short_form(shown: str, name: str) -> bool:
-    """Whether ``shown`` is ``name`` without some of its words ("jackson 5", "the jackson 5")."""
+    """Whether ``shown`` is ``name`` without some of its words ("harbor kids")."""
     if shown == name or len(shown) < 4:
         return False
     ours = set(name.split())
@@ -210,11 +214,11 @@ def _evidence(spotify: Parsed, video: Parsed) -> _Evidence:
         for i, seg in enumerate(video.segments):
             if i != where and _contains(name, seg.text):
                 found, segment = 1.0, i
-                # Named second in "Fuego, Manuel Turizo, Duki": a guest, not the lead.
+                # Named second in "Ana Reyes, Mira Solis, Kai Varga": a guest, not the lead.
                 is_lead = is_lead or not seg.names or _contains(name, seg.names[0])
                 break
         if not found and where >= 0:
-            # "Jackson 5" for "The Jackson 5", "Dewa" for "Dewa 19": the video's artist
+            # "Harbor Kids" for "The Harbor Kids", "Solis" for "Solis 21": the video's artist
             # part names a shorter form of ours.
             first_words = set(name.split())
             for i, seg in enumerate(video.segments):
@@ -233,7 +237,7 @@ def _evidence(spotify: Parsed, video: Parsed) -> _Evidence:
         if best >= 1.0 and lead:
             break
     if best and spotify.core in names and video.text.count(spotify.core) < 2:
-        # A song named after its artist ("Lorenzo" by Lorenzo) needs the name twice.
+        # A song named after its artist ("Mira Solis" by Mira Solis) needs the name twice.
         best, who, lead = 0.0, "", False
     shows_artist = (channel is not None and channel.is_artist) or any(
         i != where for i in range(len(video.segments))
@@ -248,8 +252,8 @@ def _evidence(spotify: Parsed, video: Parsed) -> _Evidence:
 def _uncredited(names: Sequence[str], video: Parsed, lead_segment: int) -> tuple[str, ...]:
     """Artists the video shows beside ours that the Spotify track does not credit.
 
-    "Whitney Houston, Clean Bandit - How Will I Know" is Clean Bandit's remake, and
-    "Made You Look ft. Kim Petras" another recording than the solo one.
+    "Mira Solis, Kai Varga - Paper Lanterns" may be Kai Varga's remake, and
+    "Paper Lanterns ft. Ivy Lane" another recording than the solo one.
     """
     shown: list[tuple[str, str]] = [("ft", f) for f in video.featured]
     if lead_segment >= 0:
@@ -329,7 +333,7 @@ def _penalties(
         and cand.remixer
         and not (source.remixer in cand.remixer or cand.remixer in source.remixer)
     ):
-        # Both remixes, by different people: "Flume Remix" is not the "ADT Remix".
+        # Both remixes, by different people: "Kovalenko Remix" is not the "Ortega Remix".
         conf *= EXTRA_VERSION_FACTOR
         reasons.append(f"remix by {cand.remixer}, not {source.remixer}")
     if source.duration_ms and cand.duration_ms:
@@ -358,7 +362,6 @@ def score(source: Parsed, cand: Parsed) -> tuple[float, tuple[str, ...], float]:
         (0.5 if ev.lead else 0.0)
         - 0.1 * len(ev.uncredited)
         + 0.2 * _similarity(spotify.full, video.full)
-        - (0.5 if len(reasons) > 2 and reasons[-1].startswith("candidate is") else 0.0)
     )
     return max(0.0, min(1.0, conf)), tuple(reasons), tiebreak
 

@@ -440,3 +440,45 @@ def test_evaluate_matcher_prints_the_figures_and_writes_the_choices(tmp_path):
     assert [(c["id"], c["choice"]) for c in choices] == [("s2y-1", 1), ("s2y-2", None),
                                                          ("y2s-3", 1)]  # fmt: skip
     assert all(0.0 <= c["confidence"] <= 1.0 for c in choices)
+
+
+def test_it_does_not_read_the_artists_name_as_the_title():
+    song = spotify("Baby", "MiraBaby")
+    other = video("MiraBaby - Moonrise (Official Video)", "MiraBaby")
+    assert match(song, [other]).choice is None
+
+
+def test_it_does_not_read_a_soundtracks_name_as_the_title():
+    song = spotify("Long Summer", "Mira Solis", album="Long Summer (Original Soundtrack)")
+    other = video("Mira Solis - Theme | Long Summer (Original Soundtrack)", "SoundtracksVEVO")
+    assert match(song, [other]).choice is None
+
+
+def test_it_ignores_a_track_number_before_the_title():
+    right = video("2. Paper Lanterns - Mira Solis", "Mira Solis")
+    assert picked(LANTERNS, [right]) is right
+
+
+def test_it_compares_titles_without_their_spaces_and_dashes():
+    song = spotify("L-O-V-E", "Mira Solis")
+    right = video("Mira Solis- LOVE", "oldtapes77")
+    assert picked(song, [right]) is right
+
+
+def test_it_rejects_a_lofi_version():
+    lofi = video("Mira Solis - Paper Lanterns (lofi remix)", "chill beats")
+    assert match(LANTERNS, [lofi]).choice is None
+
+
+def test_it_tells_remixes_by_different_people_apart():
+    song = spotify("Paper Lanterns - Kovalenko Remix", "Mira Solis")
+    theirs = video("Mira Solis - Paper Lanterns (Ortega Remix)", "Mira Solis")
+    ours = video("Mira Solis - Paper Lanterns (Kovalenko Remix)", "Mira Solis")
+    assert picked(song, [theirs, ours]) is ours
+    assert match(song, [theirs]).choice is None
+
+
+def test_it_keeps_a_title_that_starts_with_from():
+    song = spotify("From Here to Harbor", "Mira Solis")
+    right = video("Mira Solis - From Here to Harbor (From 'Long Summer')", "MiraSolisVEVO")
+    assert picked(song, [right]) is right
