@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`make bench`: the benchmarks, by part. `make bench BENCH=matching` runs one part.
 
-Parts: matching (the matcher on the shared development cases; needs ../shared).
+Parts: matching (the matcher on the shared development cases; needs ../shared);
+sync (a 10,000-track library synced both ways against the sandbox, then again unchanged).
 Figures and the commands that produced them go to docs/benchmarks.md by hand.
 """
 
@@ -12,7 +13,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-PARTS = {"matching": [sys.executable, str(ROOT / "bench_matching.py"), "--split"]}
+PARTS = {
+    "matching": [sys.executable, str(ROOT / "bench_matching.py"), "--split"],
+    "sync": [sys.executable, str(ROOT / "bench_sync.py"), "--tracks", "10000"],
+}
 
 
 def main(argv: list[str]) -> int:
