@@ -8,4 +8,6 @@ def site(request: HttpRequest) -> dict:
     return {
         "SANDBOX": settings.MUSICSYNC_SANDBOX,
         "TWO_FACTOR_MODE": settings.MUSICSYNC_2FA,
+        # Signing in with Spotify or Google is offered only where the operator allows it.
+        "SOCIAL_LOGIN": settings.MUSICSYNC_SOCIAL_LOGIN,
     }
