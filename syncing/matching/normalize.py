@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 try:
     from anyascii import anyascii
@@ -48,7 +49,7 @@ def fold(text: str) -> str:
     if not text.isascii():
         text = anyascii(_strip_symbols(text))
     # "Ke$ha"-style names ("Ca$h Kid"): the dollar is a letter.
-    return _DOLLAR_RE.sub("s", text).casefold()
+    return (_DOLLAR_RE.sub("s", text) if "$" in text else text).casefold()
 
 
 def words(text: str) -> str:
@@ -240,7 +241,9 @@ class Channel:
         return self.topic or self.vevo
 
 
+@lru_cache(maxsize=4096)
 def parse_channel(channel: str) -> Channel:
+    """A channel's name read once: the same channels upload most of what search finds."""
     folded = fold(channel).strip()
     topic = bool(_TOPIC_RE.search(folded))
     if topic:
@@ -457,6 +460,34 @@ def parse_spotify(track: Track) -> Parsed:
     )
 
 
+_Part = tuple[str, str, str, tuple[str, ...], bool, tuple[str, ...], bool]
+
+
+@lru_cache(maxsize=8192)
+def _read_part(raw: str, bracket: bool) -> _Part | None:
+    """What one part of a video title says; "(Official Video)" is met again and again."""
+    seg = words(raw)
+    if not seg:
+        return None
+    before, feat = remove_feat(seg)
+    if feat:
+        guests = tuple(split_artists(feat))
+    elif bracket and seg.startswith("with "):
+        guests = tuple(split_artists(seg[5:]))
+    else:
+        guests = ()
+    before = before.strip()
+    noise = not before or is_noise(before, bracket=bracket)
+    variants: list[str] = []
+    if not noise:
+        _add(variants, before)
+        _add(variants, strip_trailing_noise(before))
+    work = not noise and (
+        bool(_WORK_RE.search(before)) or (bracket and bool(_FROM_WORK_RE.match(before)))
+    )
+    return seg, before, feat.strip(), guests, noise, tuple(variants), work
+
+
 def parse_youtube(track: Track) -> Parsed:
     # "2. Paper Lanterns - Mira Solis": a track number from an album upload is not the title.
     title = _TRACK_NUMBER_RE.sub("", track.title)
@@ -467,7 +498,11 @@ def parse_youtube(track: Track) -> Parsed:
     quoted = [next(g for g in m.groups() if g is not None) for m in _QUOTED_RE.finditer(folded)]
     rest, brackets = _bracket_parts(folded)
     # "Long Summer (Original Soundtrack)": the words before such a bracket name a work.
-    works = {words(m.group(1)) for m in _WORK_NAME_RE.finditer(folded)}
+    works = (
+        {words(m.group(1)) for m in _WORK_NAME_RE.finditer(folded)}
+        if "soundtrack" in folded or "ost" in folded or "score" in folded
+        else set()
+    )
     segments: list[Segment] = []
     featured: list[str] = []
     version_text: list[str] = []
@@ -477,34 +512,24 @@ def parse_youtube(track: Track) -> Parsed:
     quiet: list[str] = []
 
     def add_segment(raw: str, *, bracket: bool) -> None:
-        seg = words(raw)
-        if not seg:
+        part = _read_part(raw, bracket)
+        if part is None:
             return
+        seg, before, feat, guests, noise, variants, work = part
         version_text.append(seg)
-        before, feat = remove_feat(seg)
-        if feat:
-            featured.extend(split_artists(feat))
-        elif bracket and seg.startswith("with "):
-            featured.extend(split_artists(seg[5:]))
+        featured.extend(guests)
+        if bracket and not feat and seg.startswith("with "):
             return
-        before = before.strip()
         if not bracket and before not in works:
             flat_parts.append(before)
-        if not before or is_noise(before, bracket=bracket):
+        if noise:
             if before and not bracket:
                 quiet.append(before)
             return
-        variants: list[str] = []
-        _add(variants, before)
-        _add(variants, strip_trailing_noise(before))
         if bracket:
             meaningful_brackets.append(seg)
-        work = (
-            before in works
-            or bool(_WORK_RE.search(before))
-            or (bracket and bool(_FROM_WORK_RE.match(before)))
-        )
-        segments.append(Segment(before, tuple(variants), feat.strip(), raw, work))
+        work = work or before in works
+        segments.append(Segment(before, variants, feat, raw, work))
 
     for raw in _SEPARATOR_RE.split(rest):
         add_segment(raw, bracket=False)
