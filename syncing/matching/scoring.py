@@ -109,7 +109,14 @@ def title_agreement(spotify: Parsed, video: Parsed, names: Sequence[str]) -> tup
         # "Paper Lanterns 2020 Tribute": the whole title inside a longer part.
         for i, seg in enumerate(video.segments):
             v = seg.variants[-1]
-            if not seg.work and _contains(core, v):
+            # Not inside the artist's own part: "Undead" is not in "Hollywood Undead - X".
+            if seg.work:
+                continue
+            for n in names:
+                # Not inside the artist's own name: "Undead" is not in "Hollywood Undead".
+                if _contains(core, n) and _contains(n, v):
+                    v = " ".join(f" {v} ".replace(f" {n} ", " ").split())
+            if _contains(core, v):
                 best, where, matched = CONTAINED_TITLE, i, v
                 break
     # "mira solis paper lanterns (music video)", "Mira Solis-Paper Lanterns": no
@@ -130,12 +137,18 @@ def title_agreement(spotify: Parsed, video: Parsed, names: Sequence[str]) -> tup
 
 
 NUMBER_MISMATCH_FACTOR = 0.7
-_PART_RE = re.compile(r"\b(?:pt|part|parte|vol|volume|no|nr|teil|folge|chapter|episode|ep)\s*\d")
+_PART_RE = re.compile(
+    r"\b(?:pt|part|parte|vol|volume|no|nr|teil|folge|chapter|episode|ep)(?:\s*\d|\s+[ivx]+\b)"
+)
+_ROMAN_PART_RE = re.compile(r"\b(?:pt|part|parte|vol|volume|chapter|book)\s+([ivx]+)\b")
 
 
 def _numbers(text: str) -> set[str]:
     # Years are mostly upload noise ("1998", "2011 Remaster"), not part numbers.
-    return {w for w in text.split() if w.isdigit() and not (len(w) == 4 and w[:2] in ("19", "20"))}
+    found = {w for w in text.split() if w.isdigit() and not (len(w) == 4 and w[:2] in ("19", "20"))}
+    # "Pt. II", "Part IV": roman numerals count after a part word.
+    found.update(m.group(1) for m in _ROMAN_PART_RE.finditer(text))
+    return found
 
 
 # Words that join an artist's name to a title without a separator.

@@ -482,3 +482,15 @@ def test_it_keeps_a_title_that_starts_with_from():
     song = spotify("From Here to Harbor", "Mira Solis")
     right = video("Mira Solis - From Here to Harbor (From 'Long Summer')", "MiraSolisVEVO")
     assert picked(song, [right]) is right
+
+
+def test_it_does_not_find_a_title_inside_the_artists_name():
+    song = spotify("Forever", "Harbor Kids Forever")
+    other = video("Harbor Kids Forever - Night Drive (Official Video)", "HarborKidsForeverVEVO")
+    assert match(song, [other]).choice is None
+
+
+def test_it_tells_a_part_two_in_roman_numerals_from_the_first():
+    song = spotify("Alone", "Mira Solis")
+    part_two = video("Mira Solis & Kai Varga - Alone, Pt. II", "Mira Solis")
+    assert match(song, [part_two]).choice is None
