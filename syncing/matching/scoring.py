@@ -268,19 +268,21 @@ def _uncredited(names: Sequence[str], video: Parsed, lead_segment: int) -> tuple
     "Mira Solis, Kai Varga - Paper Lanterns" may be Kai Varga's remake, and
     "Paper Lanterns ft. Ivy Lane" another recording than the solo one.
     """
-    shown: list[tuple[str, str]] = [("ft", f) for f in video.featured]
+    shown: list[tuple[str, str]] = [("guest", f) for f in video.featured]
     if lead_segment >= 0:
-        shown += [("co", n) for n in video.segments[lead_segment].names]
+        shown += [("co-artist", n) for n in video.segments[lead_segment].names]
     if video.channel is not None and video.channel.is_artist:
-        shown.append(("ch", video.channel.name))
+        shown.append(("channel", video.channel.name))
     out = []
+    seen: set[str] = set()
     for kind, n in shown:
         sq = n.replace(" ", "")
-        if len(sq) < 2:
+        if len(sq) < 2 or sq in seen:
             continue
+        seen.add(sq)
         if any(_contains(o, n) or _contains(n, o) or o.replace(" ", "") == sq for o in names):
             continue
-        out.append(f"{kind}:{n}")
+        out.append(f"{n} ({kind})")
     return tuple(dict.fromkeys(out))
 
 
@@ -303,6 +305,8 @@ def _pair(spotify: Parsed, video: Parsed) -> tuple[float, list[str], _Evidence]:
 
 
 def _combine(ev: _Evidence) -> float:
+    # Titles below half alike say nothing; the artist decides how far a title can go:
+    # with the artist, a close title is a match; without, at best a suggestion.
     t = max(0.0, (ev.title - 0.5) / 0.5)
     if ev.artist >= 0.85:
         return 0.4 + 0.6 * t
