@@ -8,6 +8,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+# The most a duration column holds (PostgreSQL integer): about 24 days.
+MAX_DURATION_MS = 2**31 - 1
+
 
 class Platform(enum.StrEnum):
     SPOTIFY = "spotify"

@@ -6,10 +6,11 @@ names a playlist entry's track ``item`` (``track`` is the deprecated alias).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from platforms.errors import PlatformError
-from platforms.types import Platform, PlaylistEntry, PlaylistInfo, Track
+from platforms.types import MAX_DURATION_MS, Platform, PlaylistEntry, PlaylistInfo, Track
 
 
 def _bad(message: str) -> PlatformError:
@@ -24,7 +25,9 @@ def parse_track(raw: Any) -> Track | None:
     if not isinstance(track_id, str) or not track_id:
         return None  # local files have no id
     artists = tuple(
-        a["name"] for a in raw.get("artists") or () if isinstance(a, dict) and a.get("name")
+        a["name"][:2000]
+        for a in _list(raw.get("artists"))
+        if isinstance(a, dict) and isinstance(a.get("name"), str) and a["name"]
     )
     album = raw.get("album") if isinstance(raw.get("album"), dict) else {}
     duration = raw.get("duration_ms")
@@ -37,10 +40,21 @@ def parse_track(raw: Any) -> Track | None:
         title=str(raw.get("name") or "")[:2000],
         artists=artists,
         album=str(album.get("name") or "")[:2000],
-        duration_ms=int(duration) if isinstance(duration, int | float) and duration > 0 else None,
+        duration_ms=_duration(duration),
         isrc=str(isrc).upper()[:16] if isinstance(isrc, str) else "",
         available=playable is not False and not raw.get("is_local", False),
     )
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _duration(value: Any) -> int | None:
+    # json.loads("1e400") is inf, and a column holds at most MAX_DURATION_MS.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return int(value) if 0 < value <= MAX_DURATION_MS else None
 
 
 def parse_playlist_entry(raw: Any, position: int) -> PlaylistEntry:

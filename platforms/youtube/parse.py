@@ -7,11 +7,12 @@ Deleted and private videos stay in playlists as entries titled "Deleted video" o
 from __future__ import annotations
 
 import html
+import math
 import re
 from typing import Any
 
 from platforms.errors import PlatformError
-from platforms.types import Platform, PlaylistEntry, PlaylistInfo, Track
+from platforms.types import MAX_DURATION_MS, Platform, PlaylistEntry, PlaylistInfo, Track
 
 _DURATION = re.compile(
     r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
@@ -36,6 +37,9 @@ def parse_duration(value: Any) -> int | None:
         return None
     parts = {k: float(v) if v else 0.0 for k, v in match.groupdict().items()}
     seconds = parts["d"] * 86400 + parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
+    # "P999...9D" overflows to inf; beyond what the column holds it is unknown too.
+    if not math.isfinite(seconds) or seconds * 1000 > MAX_DURATION_MS:
+        return None
     return int(seconds * 1000) or None
 
 
