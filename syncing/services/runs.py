@@ -41,6 +41,8 @@ TURN_DELAY = timedelta(seconds=5)
 # Errors that say nothing about the request (5xx, network) are retried this many times.
 MAX_TRANSIENT_ATTEMPTS = 6
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+# Applied changes are recorded in groups of this many writes.
+RECORD_EVERY = 50
 
 
 class _Wait(Exception):
@@ -548,15 +550,19 @@ class _Executor:
             if res is None or res.outcome != "matched":
                 changes.append(_unmatched(source_id, res))
                 continue
-            wanted[res.target_id] += 1
-            if present[res.target_id] > 0:
-                present[res.target_id] -= 1
+            target_id = res.target_id
+            if not pair.keep_duplicates and (wanted[target_id] or target_id in planned_adds):
+                # Two source items with one counterpart (a single and its album version):
+                # the target gets it once, now and on every later run.
+                changes.append(_keep(source_id, res))
+                continue
+            wanted[target_id] += 1
+            if present[target_id] > 0:
+                present[target_id] -= 1
                 changes.append(_keep(source_id, res))
                 position += 1
                 continue
-            if res.target_id in planned_adds and not pair.keep_duplicates:
-                continue
-            planned_adds.add(res.target_id)
+            planned_adds.add(target_id)
             changes.append(
                 RunChange(
                     action=Action.ADD,
@@ -878,6 +884,29 @@ class _Executor:
     def _apply_adds(self, state: _Side, changes: list[RunChange], done: int, total: int) -> int:
         batch = LIBRARY_BATCH[state.platform] if state.liked else WRITE_BATCH[state.platform]
         limit = PLAYLIST_LIMIT[state.platform]
+        # What landed is recorded in groups (a query per group, not per YouTube insert);
+        # a crash before a group is recorded is caught by _reconcile, which re-reads the
+        # target, so nothing is added twice.
+        landed: list[tuple[Collection, list[RunChange]]] = []
+
+        def record() -> None:
+            if not landed:
+                return
+            self._mark([c for _, chunk in landed for c in chunk], Outcome.APPLIED)
+            for target, chunk in landed:
+                self._local_add(state, target, chunk)
+            self._record_links([c for _, chunk in landed for c in chunk], [])
+            landed.clear()
+
+        try:
+            done = self._add_loop(state, changes, done, total, batch, limit, landed, record)
+        finally:
+            record()
+        self._flush_local()
+        self._heartbeat(done=done)
+        return done
+
+    def _add_loop(self, state, changes, done, total, batch, limit, landed, record) -> int:
         counts = Counter(
             CollectionItem.objects.filter(collection__in=state.collections).values_list(
                 "collection_id", flat=True
@@ -916,19 +945,18 @@ class _Executor:
                     continue
                 if exc.kind in ("network", "server"):
                     # The write may have landed: look before trying again, never add twice.
+                    record()
                     self._reconcile()
                 raise
             for change, entry_id in zip(chunk, entry_ids, strict=False):
                 change.entry_id = entry_id
                 change.collection_id = collection.pk
-            self._mark(chunk, Outcome.APPLIED)
+            landed.append((collection, chunk))
             counts[collection.pk] += len(chunk)
-            self._local_add(state, collection, chunk)
-            self._record_links(chunk, [])
+            if sum(len(c) for _, c in landed) >= RECORD_EVERY:
+                record()
             done += len(chunk)
             start += len(chunk)
-        self._flush_local()
-        self._heartbeat(done=done)
         return done
 
     def _overflow(self, state: _Side) -> Collection:
