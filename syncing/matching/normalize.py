@@ -172,10 +172,16 @@ def remixer(parts: list[str]) -> str:
     return ""
 
 
+# "(Cover Audio)" on a label's channel is the song over its album cover, not a cover.
+_COVER_ART_RE = re.compile(r"\b(?:cover audio|audio cover|cover art|album cover)\b")
+
+
 def version_tags(text: str) -> frozenset[str]:
     """Canonical version names announced in already-folded ``text``."""
     if not _ANY_VERSION_RE.search(text):
         return frozenset()
+    if "cover" in text:
+        text = _COVER_ART_RE.sub(" ", text)
     return frozenset(name for name, rx in _VERSION_RE.items() if rx.search(text))
 
 

@@ -18,6 +18,7 @@ from .normalize import (
     parse_spotify,
     parse_youtube,
     strip_trailing_noise,
+    version_tags,
 )
 
 # Chosen on half of the development artists (docs/matching.md): the lowest threshold
@@ -227,8 +228,11 @@ def _evidence(spotify: Parsed, video: Parsed) -> _Evidence:
         for i, seg in enumerate(video.segments):
             if i != where and _contains(name, seg.text):
                 found, segment = 1.0, i
-                # Named second in "Ana Reyes, Mira Solis, Kai Varga": a guest, not the lead.
-                is_lead = is_lead or not seg.names or _contains(name, seg.names[0])
+                # Named second in "Ana Reyes, Mira Solis, Kai Varga": a guest, not the lead;
+                # named in "(Mira Solis Cover)" or "(Ortega Remix)": not the performer.
+                is_lead = is_lead or (
+                    not version_tags(seg.text) and (not seg.names or _contains(name, seg.names[0]))
+                )
                 break
         if not found and where >= 0:
             # "Harbor Kids" for "The Harbor Kids", "Solis" for "Solis 21": the video's artist
@@ -330,11 +334,26 @@ MISSING_VERSION_DEFAULT = 0.5
 
 
 def _penalties(
-    source: Parsed, cand: Parsed, conf: float, reasons: list[str], *, title: str
+    source: Parsed,
+    cand: Parsed,
+    conf: float,
+    reasons: list[str],
+    *,
+    title: str,
+    covered_by_artist: bool,
 ) -> float:
     # A version word inside the song's own title ("Live Forever") is no marker.
-    extra = sorted(v for v in cand.versions - source.allowed_versions if not _contains(v, title))
-    missing = sorted(v for v in source.versions - cand.allowed_versions if not _contains(v, title))
+    excused = {"cover"} if covered_by_artist else set()
+    extra = sorted(
+        v
+        for v in cand.versions - source.allowed_versions
+        if not _contains(v, title) and v not in excused
+    )
+    missing = sorted(
+        v
+        for v in source.versions - cand.allowed_versions
+        if not _contains(v, title) and v not in excused
+    )
     if extra:
         conf *= EXTRA_VERSION_FACTOR
         reasons.append("candidate is " + ", ".join(extra))
@@ -372,7 +391,9 @@ def score(source: Parsed, cand: Parsed) -> tuple[float, tuple[str, ...], float]:
     if spotify.isrc and spotify.isrc == video.isrc:
         return 1.0, ("isrc equal",), 1.0
     conf, reasons, ev = _pair(spotify, video)
-    conf = _penalties(source, cand, conf, reasons, title=spotify.core)
+    # "Jonah Pike - Song (Mira Solis Cover)" on Spotify is Jonah Pike's "Song": a cover
+    # by the Spotify artist is that artist's recording, labelled or not.
+    conf = _penalties(source, cand, conf, reasons, title=spotify.core, covered_by_artist=ev.lead)
     # Among equally confident candidates prefer the artist's own upload, with no
     # uncredited guests, whose full title (qualifiers too) is closest.
     tiebreak = (

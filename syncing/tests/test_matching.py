@@ -494,3 +494,19 @@ def test_it_tells_a_part_two_in_roman_numerals_from_the_first():
     song = spotify("Alone", "Mira Solis")
     part_two = video("Mira Solis & Kai Varga - Alone, Pt. II", "Mira Solis")
     assert match(song, [part_two]).choice is None
+
+
+def test_it_takes_cover_audio_for_album_art_not_a_cover():
+    right = video("Mira Solis - Paper Lanterns (Cover Audio)", "MiraSolisVEVO")
+    assert picked(LANTERNS, [right]) is right
+
+
+def test_it_matches_a_cover_to_the_covering_artists_own_track():
+    song = spotify("Paper Lanterns", "Jonah Pike")
+    own_cover = video("Jonah Pike - Paper Lanterns (Mira Solis Cover)", "Jonah Pike")
+    assert picked(song, [own_cover]) is own_cover
+    source = video("Jonah Pike - Paper Lanterns (Mira Solis Cover)", "Jonah Pike")
+    original = spotify("Paper Lanterns", "Mira Solis")
+    cover_track = spotify("Paper Lanterns", "Jonah Pike")
+    assert picked(source, [original, cover_track]) is cover_track
+    assert match(source, [original]).choice is None
