@@ -342,18 +342,11 @@ def _penalties(
     title: str,
     covered_by_artist: bool,
 ) -> float:
-    # A version word inside the song's own title ("Live Forever") is no marker.
-    excused = {"cover"} if covered_by_artist else set()
-    extra = sorted(
-        v
-        for v in cand.versions - source.allowed_versions
-        if not _contains(v, title) and v not in excused
-    )
-    missing = sorted(
-        v
-        for v in source.versions - cand.allowed_versions
-        if not _contains(v, title) and v not in excused
-    )
+    # A version word inside the song's own title ("Live Forever", "Flip the Switch")
+    # is no marker.
+    excused = version_tags(title) | ({"cover"} if covered_by_artist else set())
+    extra = sorted(cand.versions - source.allowed_versions - excused)
+    missing = sorted(source.versions - cand.allowed_versions - excused)
     if extra:
         conf *= EXTRA_VERSION_FACTOR
         reasons.append("candidate is " + ", ".join(extra))

@@ -510,3 +510,9 @@ def test_it_matches_a_cover_to_the_covering_artists_own_track():
     cover_track = spotify("Paper Lanterns", "Jonah Pike")
     assert picked(source, [original, cover_track]) is cover_track
     assert match(source, [original]).choice is None
+
+
+def test_it_does_not_take_a_title_word_for_a_remix_marker():
+    song = spotify("Flip the Coin", "Mira Solis")
+    right = video("Mira Solis - Flip the Coin (Official Video)", "MiraSolisVEVO")
+    assert picked(song, [right]) is right
