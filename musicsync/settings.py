@@ -134,6 +134,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+    # Tests use a file, not SQLite's shared in-memory database, whose table locks make
+    # a worker thread and the test trip over each other; embedded mode runs on a file too.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     # django-prometheus's wrappers of the same backends count queries and cache hits.
     DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.sqlite3"
 else:

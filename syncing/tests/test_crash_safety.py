@@ -51,9 +51,7 @@ def wait_for(predicate, timeout=60.0) -> bool:
     return False
 
 
-# SQLite's shared in-memory test database locks whole tables between threads; the
-# embedded mode runs on a file database, which the smoke job round trip covers.
-@pytest.mark.postgres
+@pytest.mark.smoke
 def test_a_run_started_in_a_request_finishes_on_a_real_worker(library, platform_settings, worker):
     pair = pair_create(
         user=library,
