@@ -2,7 +2,8 @@
 """`make bench`: the benchmarks, by part. `make bench BENCH=matching` runs one part.
 
 Parts: matching (the matcher on the shared development cases; needs ../shared);
-sync (a 10,000-track library synced both ways against the sandbox, then again unchanged).
+sync (a 10,000-track library synced both ways against the sandbox, then again unchanged);
+web (pages and API under wrk beside a bare view; needs wrk, PostgreSQL and Redis).
 Figures and the commands that produced them go to docs/benchmarks.md by hand.
 """
 
@@ -16,6 +17,7 @@ ROOT = Path(__file__).resolve().parent
 PARTS = {
     "matching": [sys.executable, str(ROOT / "bench_matching.py"), "--split"],
     "sync": [sys.executable, str(ROOT / "bench_sync.py"), "--tracks", "10000"],
+    "web": [sys.executable, str(ROOT / "bench_web.py")],
 }
 
 
