@@ -334,3 +334,34 @@ def test_unavailable_source_items_are_reported_not_matched(library, platform_set
 
     assert run.unavailable > 0
     assert run.changes.filter(action="unavailable", counterpart__isnull=False).count() == 0
+
+
+def test_people_waiting_for_youtube_quota_share_what_is_left(
+    library, bob, platform_settings, settings
+):
+    """With bob also waiting, alice's run spends about half of what is left, then steps aside."""
+    from platforms.quota import quota_left_today, quota_spent_today_by
+
+    pair = new_pair(library, "add_only")
+    preview = execute(run_start(pair=pair, trigger=Run.Trigger.MANUAL, dry_run=True))
+    assert preview.added >= 6
+    bob_source = Collection.objects.create(
+        connection=Connection.objects.create(user=bob, platform="spotify"),
+        name="Bob's",
+        platform_id="b",
+    )
+    bob_pair = pair_create(user=bob, source=bob_source, target=None, target_platform="youtube",
+                           target_name="Bob's", mode="add_only")  # fmt: skip
+    Run.objects.create(pair=bob_pair, user=bob, status=Run.Status.WAITING, wait_reason="quota")
+    spent_before = quota_spent_today_by(library.pk)
+    settings.YOUTUBE_DAILY_QUOTA = (
+        settings.YOUTUBE_DAILY_QUOTA - quota_left_today() + 50 * preview.added + 60
+    )
+    left = quota_left_today()
+
+    run = sync(pair)
+
+    assert run.status == Run.Status.QUEUED, "alice's run should step aside for bob"
+    spent = quota_spent_today_by(library.pk) - spent_before
+    assert 0 < spent <= left // 2 + 50
+    assert 0 < run.changes.filter(action="add", outcome="applied").count() < preview.added
