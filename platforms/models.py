@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
@@ -71,13 +72,21 @@ class Connection(models.Model):
         return self.state == self.State.ACTIVE
 
 
+class UnicodeJSONEncoder(DjangoJSONEncoder):
+    """Stores "Björk" as written, so searching the JSON text finds it on every database."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["ensure_ascii"] = False
+        super().__init__(*args, **kwargs)
+
+
 class Track(models.Model):
     """A song or video on one platform, shared by everybody who has it."""
 
     platform = models.CharField(max_length=16, choices=Platform.choices)
     platform_id = models.CharField(max_length=64)
     title = models.TextField()
-    artists = models.JSONField(default=list, blank=True)
+    artists = models.JSONField(default=list, blank=True, encoder=UnicodeJSONEncoder)
     album = models.TextField(blank=True, default="")
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     isrc = models.CharField(max_length=16, blank=True, default="", db_index=True)

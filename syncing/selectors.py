@@ -12,7 +12,6 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from platforms.models import Track
-from syncing.matching import REVIEW_THRESHOLD
 from syncing.models import ReviewItem, Run, RunChange, SyncPair
 
 
@@ -205,8 +204,12 @@ def review_open_count(*, user) -> int:
     return ReviewItem.objects.filter(user=user, status=ReviewItem.Status.OPEN).count()
 
 
-def review_suggestions_count(*, user, threshold: float = REVIEW_THRESHOLD) -> int:
+def review_suggestions_count(*, user, threshold: float | None = None) -> int:
     """Open items whose best candidate is sure enough to accept in bulk (as the service does)."""
+    from syncing.services.review import BULK_ACCEPT_THRESHOLD
+
+    if threshold is None:
+        threshold = BULK_ACCEPT_THRESHOLD
     return ReviewItem.objects.filter(
         Q(user=user, status=ReviewItem.Status.OPEN) & Q(best_confidence__gte=threshold)
     ).count()

@@ -15,6 +15,10 @@ from platforms.services import tracks_upsert
 from syncing.matching import ACCEPT_THRESHOLD, REVIEW_THRESHOLD
 from syncing.models import MatchCache, MatchChoice, MatchMethod, ReviewItem
 
+# "High-confidence suggestions" for bulk accept: most of the way to the matcher's own
+# acceptance; below this a person should look at each one.
+BULK_ACCEPT_THRESHOLD = round(REVIEW_THRESHOLD + 0.75 * (ACCEPT_THRESHOLD - REVIEW_THRESHOLD), 2)
+
 _SPOTIFY = re.compile(
     r"(?:open\.spotify\.com/(?:intl-\w+/)?track/|spotify:track:)([A-Za-z0-9]{22})"
 )
@@ -107,7 +111,7 @@ def review_accept_suggestions(*, user) -> int:
     """Accepts the best candidate of every open item whose best is a likely match."""
     accepted = 0
     items = ReviewItem.objects.filter(
-        user=user, status=ReviewItem.Status.OPEN, best_confidence__gte=REVIEW_THRESHOLD
+        user=user, status=ReviewItem.Status.OPEN, best_confidence__gte=BULK_ACCEPT_THRESHOLD
     )
     for item in items:
         best = max(item.candidates, key=lambda c: c.get("confidence", 0), default=None)
