@@ -160,6 +160,9 @@ def _name_found(name: str, text: str, squashed: str) -> float:
     """How surely the artist ``name`` appears in a track's words (0..1)."""
     if _contains(name, text):
         return 1.0
+    if name.startswith("the ") and len(name) > 8 and _contains(name[4:], text):
+        # "Harbor Kids" for "The Harbor Kids".
+        return 1.0
     sq = name.replace(" ", "")
     # Run-together names ("dojacatVEVO", "MiraSolisVEVO") need enough letters to be safe.
     if len(sq) >= 4 and sq in squashed:
