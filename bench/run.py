@@ -3,7 +3,9 @@
 
 Parts: matching (the matcher on the shared development cases; needs ../shared);
 sync (a 10,000-track library synced both ways against the sandbox, then again unchanged);
-web (pages and API under wrk beside a bare view; needs wrk, PostgreSQL and Redis).
+web (pages and API under wrk beside a bare view; needs wrk, PostgreSQL and Redis);
+many (1,000 people's hourly pairs fired at once and drained by 1, then 2 worker processes,
+then with scarce YouTube quota; needs PostgreSQL and Redis).
 Figures and the commands that produced them go to docs/benchmarks.md by hand.
 """
 
@@ -18,6 +20,7 @@ PARTS = {
     "matching": [sys.executable, str(ROOT / "bench_matching.py"), "--split"],
     "sync": [sys.executable, str(ROOT / "bench_sync.py"), "--tracks", "10000"],
     "web": [sys.executable, str(ROOT / "bench_web.py")],
+    "many": [sys.executable, str(ROOT / "bench_many.py")],
 }
 
 
