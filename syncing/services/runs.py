@@ -430,10 +430,16 @@ class _Executor:
         if pair.target_id is None:
             if self.run.dry_run:
                 return []
-            info = target_client.create_playlist(
-                name=pair.target_name or pair.source.name,
-                description=(pair.source.description or f"Synced from {pair.source.name}")[:300],
-            )
+            # The run's mark in the description lets a later attempt find a playlist whose
+            # creation landed although its answer was lost, instead of making a second one.
+            mark = f"[sync {self.run.pk}]"
+            info = self._created_before(target_client, mark) if self.run.attempts > 1 else None
+            if info is None:
+                about = pair.source.description or f"Synced from {pair.source.name}"
+                info = target_client.create_playlist(
+                    name=pair.target_name or pair.source.name,
+                    description=f"{about[: 290 - len(mark)]} {mark}",
+                )
             with transaction.atomic():
                 target = Collection.objects.create(
                     connection=target_client.connection, platform_id=info.platform_id,
@@ -446,6 +452,13 @@ class _Executor:
         extra = list(Collection.objects.filter(pk__in=pair.overflow_targets))
         extra.sort(key=lambda c: pair.overflow_targets.index(c.pk))
         return [pair.target, *extra]
+
+    @staticmethod
+    def _created_before(target_client: PlatformClient, mark: str):
+        for info in target_client.list_playlists():
+            if mark in (info.description or ""):
+                return info
+        return None
 
     def _plan(self, source_client: PlatformClient, target_client: PlatformClient) -> None:
         pair = self.pair

@@ -160,11 +160,6 @@ def test_a_failed_playlist_creation_is_retried_without_a_second_playlist(
     assert len(named) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap in the engine: a playlists.insert that landed but timed out is sent "
-    "again on the run's next attempt, leaving an empty second playlist (docs/reliability.md)",
-)
 def test_a_new_playlist_whose_creation_timed_out_is_not_created_twice(
     library, platform_settings, settings, monkeypatch
 ):
