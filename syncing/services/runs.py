@@ -118,18 +118,13 @@ def run_cancel(*, run: Run) -> bool:
     return bool(cancelled)
 
 
-def _last_finished_run(pair: SyncPair) -> Run | None:
-    return (
-        pair.runs.filter(dry_run=False, status__in=Run.FINISHED)
-        .exclude(status=Run.Status.CANCELLED, planned=False)
-        .order_by("-created_at")
-        .first()
-    )
-
-
 def run_undo(*, run: Run) -> Run:
     """Reverses what ``run`` changed, if it is the pair's last finished run."""
-    last = _last_finished_run(run.pair)
+    from syncing.selectors import run_last_finished
+
+    if run.pair.runs.filter(status__in=Run.ACTIVE, dry_run=False).exists():
+        raise ValidationError("A run of this pair is under way: undo when it has finished.")
+    last = run_last_finished(pair=run.pair)
     if last is None or last.pk != run.pk:
         raise ValidationError("Only the last run of a pair can be undone.")
     if run.undo_of_id:
@@ -141,6 +136,8 @@ def run_undo(*, run: Run) -> Run:
 
 def run_retry_failed(*, run: Run) -> Run:
     """A new run of the pair: its fresh plan picks up every item that failed."""
+    if run.pair.runs.filter(status__in=Run.ACTIVE, dry_run=False).exists():
+        raise ValidationError("A run of this pair is under way: it will pick up failed items.")
     return run_start(pair=run.pair, trigger=Run.Trigger.RETRY, retry_of=run)
 
 
