@@ -1,0 +1,57 @@
+"""Making pairs: one at a time with clear errors, or all at once."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from platforms.models import Collection, Connection
+from syncing.services.pairs import pair_create, pairs_create_for_all
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def library(alice):
+    spotify = Connection.objects.create(user=alice, platform="spotify")
+    Connection.objects.create(user=alice, platform="youtube")
+    for name in ("Road", "Gym", "Sleep"):
+        Collection.objects.create(connection=spotify, platform_id=name, name=name)
+    Collection.objects.create(connection=spotify, kind="liked", platform_id="liked", name="Liked")
+    return spotify
+
+
+def test_sync_all_my_playlists_makes_one_pair_per_playlist_once(alice, library):
+    made = pairs_create_for_all(
+        user=alice, kind="playlists", source_platform="spotify", mode="mirror", schedule="daily"
+    )
+    assert sorted(p.source.name for p in made) == ["Gym", "Road", "Sleep"]
+    assert all(p.target_platform == "youtube" and p.target is None for p in made)
+    assert all(p.next_run_at is not None for p in made)  # spread over the day
+    again = pairs_create_for_all(
+        user=alice, kind="playlists", source_platform="spotify", mode="mirror", schedule="daily"
+    )
+    assert again == []
+
+
+def test_sync_all_my_liked_songs_makes_the_liked_pair(alice, library):
+    (pair,) = pairs_create_for_all(
+        user=alice, kind="liked", source_platform="spotify", mode="add_only", schedule="manual"
+    )
+    assert pair.source.kind == "liked" and "Liked" in pair.target_name
+
+
+def test_a_pair_cannot_target_the_same_platform_or_someone_elses_playlist(alice, bob, library):
+    bobs = Collection.objects.create(
+        connection=Connection.objects.create(user=bob, platform="youtube"),
+        platform_id="b",
+        name="B",
+    )
+    source = Collection.objects.get(connection=library, name="Road")
+    with pytest.raises(ValidationError) as same:
+        pair_create(user=alice, source=source, target=None, target_platform="spotify",
+                    target_name="x")  # fmt: skip
+    assert "target_platform" in same.value.message_dict
+    with pytest.raises(ValidationError) as foreign:
+        pair_create(user=alice, source=source, target=bobs, target_platform="youtube")
+    assert "target" in foreign.value.message_dict
