@@ -71,8 +71,12 @@ def pytest_sessionfinish(session, exitstatus):
 def _fresh_cache():
     from django.core.cache import cache
 
+    from platforms import quota
+
     cache.clear()
+    quota._pending.clear()  # units another test spent must not land in this test's database
     yield
+    quota._pending.clear()
 
 
 @pytest.fixture

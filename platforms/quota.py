@@ -6,7 +6,10 @@ everybody on it. Every call is recorded (the platform charges failed calls too).
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+import threading
+import time
+from datetime import datetime, timedelta
+from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -23,30 +26,29 @@ def quota_cost(operation: str) -> int:
     return settings.YOUTUBE_QUOTA_COSTS.get(operation, 1)
 
 
+# Units are added up in memory and written every FLUSH_EVERY calls or FLUSH_SECONDS,
+# so a sync does not pay a query per YouTube call; readers of the ledger flush first.
+FLUSH_EVERY = 50
+FLUSH_SECONDS = 2.0
+_pending: dict[tuple, list[int]] = {}
+_pending_calls = 0
+_last_flush = time.monotonic()
+_lock = threading.Lock()
+
+
 def quota_record(*, user_id: int | None, units: int, search: bool = False, write: bool = False):
     """Adds spent units to today's row of the person (or of the system)."""
-    day = pacific_day()
-    updates = {
-        "units": F("units") + units,
-        "calls": F("calls") + 1,
-        "searches": F("searches") + int(search),
-        "writes": F("writes") + int(write),
-        "updated_at": timezone.now(),
-    }
-    if QuotaLedger.objects.filter(day=day, user_id=user_id).update(**updates):
-        return
-    try:
-        with transaction.atomic():
-            QuotaLedger.objects.create(
-                day=day,
-                user_id=user_id,
-                units=units,
-                calls=1,
-                searches=int(search),
-                writes=int(write),
-            )
-    except IntegrityError:  # another process created today's row first
-        QuotaLedger.objects.filter(day=day, user_id=user_id).update(**updates)
+    global _pending_calls
+    with _lock:
+        row = _pending.setdefault((pacific_day(), user_id), [0, 0, 0, 0])
+        row[0] += units
+        row[1] += 1
+        row[2] += int(search)
+        row[3] += int(write)
+        _pending_calls += 1
+        due = _pending_calls >= FLUSH_EVERY or time.monotonic() - _last_flush > FLUSH_SECONDS
+    if due:
+        quota_flush()
     try:
         from musicsync import metrics
 
@@ -55,7 +57,39 @@ def quota_record(*, user_id: int | None, units: int, search: bool = False, write
         pass
 
 
+def quota_flush() -> None:
+    """Writes what this process spent since the last flush."""
+    global _pending_calls, _last_flush
+    with _lock:
+        pending = dict(_pending)
+        _pending.clear()
+        _pending_calls = 0
+        _last_flush = time.monotonic()
+    for (day, user_id), (units, calls, searches, writes) in pending.items():
+        _add(day=day, user_id=user_id, units=units, calls=calls, searches=searches, writes=writes)
+
+
+def _add(*, day, user_id, units, calls, searches, writes) -> None:
+    updates = {
+        "units": F("units") + units,
+        "calls": F("calls") + calls,
+        "searches": F("searches") + searches,
+        "writes": F("writes") + writes,
+        "updated_at": timezone.now(),
+    }
+    if QuotaLedger.objects.filter(day=day, user_id=user_id).update(**updates):
+        return
+    try:
+        with transaction.atomic():
+            QuotaLedger.objects.create(
+                day=day, user_id=user_id, units=units, calls=calls, searches=searches, writes=writes
+            )
+    except IntegrityError:  # another process created today's row first
+        QuotaLedger.objects.filter(day=day, user_id=user_id).update(**updates)
+
+
 def quota_spent_today() -> int:
+    quota_flush()
     return QuotaLedger.objects.filter(day=pacific_day()).aggregate(s=Sum("units"))["s"] or 0
 
 
@@ -64,6 +98,7 @@ def quota_left_today() -> int:
 
 
 def quota_spent_today_by(user_id: int) -> int:
+    quota_flush()
     row = QuotaLedger.objects.filter(day=pacific_day(), user_id=user_id).first()
     return row.units if row else 0
 
@@ -72,7 +107,7 @@ def next_quota_reset(now: datetime | None = None) -> datetime:
     """The next midnight in Pacific time, as an aware UTC datetime."""
     now = now or timezone.now()
     local = now.astimezone(PACIFIC)
-    midnight = datetime.combine(local.date() + timedelta(days=1), time(0, 0), tzinfo=PACIFIC)
+    midnight = datetime.combine(local.date() + timedelta(days=1), clock_time(0, 0), tzinfo=PACIFIC)
     return midnight.astimezone(ZoneInfo("UTC"))
 
 

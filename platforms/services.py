@@ -325,6 +325,10 @@ def library_import(*, connection_id: int) -> dict[str, int]:
             import_status=Connection.ImportStatus.FAILED, import_progress="Import failed"
         )
         raise
+    finally:
+        from platforms.quota import quota_flush
+
+        quota_flush()
     return counts
 
 

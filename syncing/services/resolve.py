@@ -32,6 +32,8 @@ NEGATIVE_CACHE_TTL = timedelta(days=14)
 # YouTube searches are scarce: one query per track; Spotify's are cheap, allow two.
 MAX_QUERIES = {"youtube": 1, "spotify": 2}
 CANDIDATES_KEPT = 5
+# Search results are written to the database in groups of this many tracks.
+STORE_EVERY = 50
 _WORD = re.compile(r"\w{3,}")
 
 
@@ -112,10 +114,25 @@ class Resolver:
         self._cached([s for s in pending if s.pk not in out], out)
         self._in_target([s for s in pending if s.pk not in out], out)
         rest = [s for s in pending if s.pk not in out]
-        for done, source in enumerate(rest, start=1):
-            out[source.pk] = self._search(source)
-            if on_progress:
-                on_progress(done, len(rest))
+        if not self.allow_search:
+            for source in rest:
+                out[source.pk] = Resolution(
+                    source.pk, reasons=["needs a search"], method=MatchMethod.SEARCH
+                )
+            return out
+        # Searches are stored in groups: a few queries per group, not per track. A crash
+        # loses at most one group's results, which the next attempt searches again.
+        done = 0
+        for start in range(0, len(rest), STORE_EVERY):
+            found: list[_Searched] = []
+            try:
+                for source in rest[start : start + STORE_EVERY]:
+                    found.append(self._search(source))
+                    done += 1
+                    if on_progress:
+                        on_progress(done, len(rest))
+            finally:
+                out.update(self._store(found))
         return out
 
     def _choices(self, sources: list[Track], out: dict[int, Resolution]) -> None:
@@ -208,10 +225,8 @@ class Resolver:
 
     # --- search: the expensive step ---------------------------------------------------
 
-    def _search(self, source: Track) -> Resolution:
+    def _search(self, source: Track) -> _Searched:
         info = source.to_info()
-        if not self.allow_search:
-            return Resolution(source.pk, reasons=["needs a search"], method=MatchMethod.SEARCH)
         best = None
         chosen = None
         seen: dict[tuple[str, str], object] = {}
@@ -227,28 +242,53 @@ class Resolver:
             if best.choice is not None:
                 chosen = candidates[best.choice]
                 break
-        ids = tracks_upsert(seen.values()) if seen else {}
-        if best is not None and chosen is not None:
-            target_id = ids.get((str(chosen.platform), chosen.platform_id))
-            if target_id:
-                MatchCache.objects.update_or_create(
-                    source=source, target_platform=self.target_platform,
-                    defaults={"target_id": target_id, "confidence": best.confidence,
-                              "method": MatchMethod.SEARCH, "reasons": list(best.reasons),
-                              "candidates": []},
+        return _Searched(source, list(seen.values()), best, chosen)
+
+    def _store(self, found: list[_Searched]) -> dict[int, Resolution]:
+        """Stores a group of searches: their candidates, and the shared cache rows."""
+        if not found:
+            return {}
+        ids = tracks_upsert(t for item in found for t in item.seen)
+        out: dict[int, Resolution] = {}
+        rows = []
+        for item in found:
+            best, chosen = item.best, item.chosen
+            target_id = ids.get((str(chosen.platform), chosen.platform_id)) if chosen else None
+            candidates = _candidate_rows(best.ranked, ids) if best is not None else []
+            if best is not None and target_id:
+                out[item.source.pk] = Resolution(
+                    item.source.pk, target_id, MatchMethod.SEARCH, best.confidence,
+                    list(best.reasons), "matched", candidates,
                 )  # fmt: skip
-                return Resolution(
-                    source.pk, target_id, MatchMethod.SEARCH, best.confidence,
-                    list(best.reasons), "matched", _candidate_rows(best.ranked, ids),
-                )  # fmt: skip
-        candidates = _candidate_rows(best.ranked, ids) if best is not None else []
-        confidence = best.confidence if best is not None else 0.0
-        reasons = list(best.reasons) if best is not None and best.reasons else ["nothing found"]
-        MatchCache.objects.update_or_create(
-            source=source, target_platform=self.target_platform,
-            defaults={"target_id": None, "confidence": confidence, "method": MatchMethod.SEARCH,
-                      "reasons": reasons, "candidates": candidates},
-        )  # fmt: skip
-        return Resolution(
-            source.pk, None, MatchMethod.SEARCH, confidence, reasons, "unmatched", candidates
+                rows.append(MatchCache(
+                    source=item.source, target_platform=self.target_platform,
+                    target_id=target_id, confidence=best.confidence, method=MatchMethod.SEARCH,
+                    reasons=list(best.reasons), candidates=[],
+                ))  # fmt: skip
+                continue
+            confidence = best.confidence if best is not None else 0.0
+            reasons = list(best.reasons) if best is not None and best.reasons else ["nothing found"]
+            out[item.source.pk] = Resolution(
+                item.source.pk, None, MatchMethod.SEARCH, confidence, reasons, "unmatched",
+                candidates,
+            )  # fmt: skip
+            rows.append(MatchCache(
+                source=item.source, target_platform=self.target_platform, target_id=None,
+                confidence=confidence, method=MatchMethod.SEARCH, reasons=reasons,
+                candidates=candidates,
+            ))  # fmt: skip
+        MatchCache.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["source", "target_platform"],
+            update_fields=["target", "confidence", "method", "reasons", "candidates", "updated_at"],
         )
+        return out
+
+
+@dataclass
+class _Searched:
+    source: Track
+    seen: list
+    best: object
+    chosen: object

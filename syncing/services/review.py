@@ -89,6 +89,9 @@ def review_pick_url(*, item: ReviewItem, url: str) -> None:
             raise ValidationError({"url": [f"Could not look the link up: {exc.message}"]}) from exc
         if not found:
             raise ValidationError({"url": ["No track or video exists at that link."]})
+        from platforms.quota import quota_flush
+
+        quota_flush()
         ids = tracks_upsert(found)
         target = Track.objects.get(pk=ids[(platform, platform_id)])
     _resolve(item, target, confidence=None)

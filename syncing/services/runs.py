@@ -26,7 +26,7 @@ from django.utils import timezone
 from platforms.clients import LIBRARY_BATCH, PLAYLIST_LIMIT, WRITE_BATCH, PlatformClient, client_for
 from platforms.errors import PlatformError, QuotaExhausted
 from platforms.models import Collection, CollectionItem, Connection, Track
-from platforms.quota import next_quota_reset, quota_cost, quota_left_today
+from platforms.quota import next_quota_reset, quota_cost, quota_flush, quota_left_today
 from platforms.services import collection_replace_items
 from platforms.types import Platform, PlaylistEntry
 from syncing.models import ReviewItem, Run, RunChange, SyncedItem, SyncPair
@@ -197,7 +197,10 @@ def run_execute(*, run_id: int, progress: Callable[[Run], None] | None = None) -
     if metrics and run.attempts == 1:
         metrics.run_started(mode=run.pair.mode, queued_for_s=(now - run.created_at).total_seconds())
     with _log_context(run.pk):
-        return _Executor(run, progress).execute()
+        try:
+            return _Executor(run, progress).execute()
+        finally:
+            quota_flush()
 
 
 @dataclass
