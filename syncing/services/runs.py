@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    transaction,
+)
 from django.db.models import Count, F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -290,6 +297,21 @@ class _Executor:
             self._set_waiting(_Wait(Run.WaitReason.QUOTA, exc.resume_at or next_quota_reset()))
         except PlatformError as exc:
             self._on_platform_error(exc)
+        except (OperationalError, InterfaceError) as exc:
+            # The database went away mid-run: a passing fault, not the run's failure.
+            logger.warning("run %s lost its database connection: %s", self.run.pk, exc)
+            try:
+                close_old_connections()
+                self._set_waiting(
+                    _Wait(
+                        Run.WaitReason.RETRY,
+                        timezone.now() + timedelta(seconds=60),
+                        "The database connection was lost; trying again shortly.",
+                    )
+                )
+            except DatabaseError:
+                pass  # still down: the run stays "running" until the scheduler rescues it
+            return self.run
         except Exception as exc:
             logger.exception("run %s failed", self.run.pk)
             self._finish(Run.Status.FAILED, error=f"Unexpected error: {type(exc).__name__}")

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from syncing.models import Run, RunChange, SyncPair
 from syncing.services.recovery import resume_unfinished_work
-from syncing.services.runs import run_execute, run_start
+from syncing.services.runs import run_execute, run_start, runs_resume_due
 from syncing.tasks import execute_run
 from tests.faults.conftest import (
     applied_adds,
@@ -181,15 +181,16 @@ def test_database_connections_cut_mid_run_leave_a_run_that_resumes_without_dupli
     run.refresh_from_db()
     sandbox.state.knobs.update(latency_ms={})
     # Either way the run says what happened: "running" with a heartbeat that goes stale (the
-    # worker could not write again), or "failed" naming the database error (it could).
+    # worker could not write again), or waiting to retry (it could) — never "failed" for a
+    # passing fault.
     if run.status == Run.Status.RUNNING:
         Run.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
         assert run.pk in resume_unfinished_work(stale_only=True)
-        final = run
     else:
-        assert run.status == Run.Status.FAILED, run.status
-        assert "OperationalError" in run.error
-        final = run_start(pair=pair, trigger=Run.Trigger.MANUAL)  # the next sync picks up
+        assert (run.status, run.wait_reason) == (Run.Status.WAITING, "retry"), run.status
+        assert "database" in run.error
+        assert run.pk in runs_resume_due(now=run.resume_at + timedelta(seconds=1))
+    final = run
     assert wait_for(lambda: finished(final), timeout=120), Run.objects.get(pk=final.pk)
     final.refresh_from_db()
     assert final.status in (Run.Status.SUCCEEDED, Run.Status.PARTIAL), final.error
