@@ -85,14 +85,18 @@ def _metrics():
 def _enqueue(run_id: int, *, delay: timedelta | None = None) -> None:
     from syncing.tasks import execute_run
 
-    if delay:
-        transaction.on_commit(
-            lambda: execute_run.send_with_options(
-                args=(run_id,), delay=int(delay.total_seconds() * 1000)
-            )
-        )
-    else:
-        transaction.on_commit(lambda: execute_run.send(run_id))
+    def send() -> None:
+        try:
+            if delay:
+                execute_run.send_with_options(
+                    args=(run_id,), delay=int(delay.total_seconds() * 1000)
+                )
+            else:
+                execute_run.send(run_id)
+        except Exception:  # the broker is down: the run is stored, and the rescue sends it
+            logger.warning("could not enqueue run %s; the scheduler will resend it", run_id)
+
+    transaction.on_commit(send)
 
 
 def run_start(*, pair: SyncPair, trigger: str, dry_run: bool = False, **extra) -> Run:
