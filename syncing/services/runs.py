@@ -93,7 +93,7 @@ def _enqueue(run_id: int, *, delay: timedelta | None = None) -> None:
                 )
             else:
                 execute_run.send(run_id)
-        except Exception:  # the broker is down: the run is stored, and the rescue sends it
+        except Exception:  # noqa: BLE001 - broker down: the run is stored; the rescue sends it
             logger.warning("could not enqueue run %s; the scheduler will resend it", run_id)
 
     transaction.on_commit(send)
