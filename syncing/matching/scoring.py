@@ -381,6 +381,15 @@ def _penalties(
     return conf
 
 
+_COVER_BY_RE = re.compile(r"\b(?:covered by|cover by|cover de|cover von|cover par)\s+(.+)$")
+
+
+def _cover_performer(text: str) -> str:
+    """Who performs a cover the video names ("... cover by bedroom tapes"), or ""."""
+    match = _COVER_BY_RE.search(text)
+    return match.group(1).strip() if match else ""
+
+
 def score(source: Parsed, cand: Parsed) -> tuple[float, tuple[str, ...], float]:
     """Confidence that ``cand`` is ``source``'s recording, the reasons, and a tie-breaker."""
     spotify, video = (source, cand) if source.platform is Platform.SPOTIFY else (cand, source)
@@ -389,7 +398,12 @@ def score(source: Parsed, cand: Parsed) -> tuple[float, tuple[str, ...], float]:
     conf, reasons, ev = _pair(spotify, video)
     # "Jonah Pike - Song (Mira Solis Cover)" on Spotify is Jonah Pike's "Song": a cover
     # by the Spotify artist is that artist's recording, labelled or not.
-    conf = _penalties(source, cand, conf, reasons, title=spotify.core, covered_by_artist=ev.lead)
+    # ...but "Song - Jonah Pike | Cover by Bedroom Tapes" is Bedroom Tapes' recording.
+    performer = _cover_performer(video.full)
+    own_cover = ev.lead and (
+        not performer or any(name and name in performer for name in spotify.artists)
+    )
+    conf = _penalties(source, cand, conf, reasons, title=spotify.core, covered_by_artist=own_cover)
     # Among equally confident candidates prefer the artist's own upload, with no
     # uncredited guests, whose full title (qualifiers too) is closest.
     tiebreak = (

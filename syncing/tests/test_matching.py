@@ -516,3 +516,17 @@ def test_it_does_not_take_a_title_word_for_a_remix_marker():
     song = spotify("Flip the Coin", "Mira Solis")
     right = video("Mira Solis - Flip the Coin (Official Video)", "MiraSolisVEVO")
     assert picked(song, [right]) is right
+
+
+def test_it_rejects_a_cover_by_someone_else_that_names_the_original_artist():
+    """ "Song - Original Artist | Cover by Someone" is Someone's recording, either way round."""
+    original = Track(
+        platform=Platform.SPOTIFY, platform_id="orig", title="Glass Harbour",
+        artists=("The Quiet Pines",), album="Harbour", duration_ms=210_000,
+    )  # fmt: skip
+    cover = Track(
+        platform=Platform.YOUTUBE, platform_id="cov",
+        title="Glass Harbour - The Quiet Pines | Cover by Attic Strings", channel="Attic Strings",
+    )  # fmt: skip
+    assert match(original, [cover]).choice is None
+    assert match(cover, [original]).choice is None
