@@ -75,8 +75,10 @@ def _fresh_cache():
 
     cache.clear()
     quota._pending.clear()  # units another test spent must not land in this test's database
+    quota._cached_left = None
     yield
     quota._pending.clear()
+    quota._cached_left = None
 
 
 @pytest.fixture

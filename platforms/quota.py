@@ -59,7 +59,7 @@ def quota_record(*, user_id: int | None, units: int, search: bool = False, write
 
 def quota_flush() -> None:
     """Writes what this process spent since the last flush."""
-    global _pending_calls, _last_flush
+    global _pending_calls, _last_flush, _cached_left
     with _lock:
         pending = dict(_pending)
         _pending.clear()
@@ -67,6 +67,8 @@ def quota_flush() -> None:
         _last_flush = time.monotonic()
     for (day, user_id), (units, calls, searches, writes) in pending.items():
         _add(day=day, user_id=user_id, units=units, calls=calls, searches=searches, writes=writes)
+        if _cached_left is not None:  # now in the ledger, no longer "unflushed"
+            _cached_left = (_cached_left[0], _cached_left[1] - units)
 
 
 def _add(*, day, user_id, units, calls, searches, writes) -> None:
@@ -93,8 +95,24 @@ def quota_spent_today() -> int:
     return QuotaLedger.objects.filter(day=pacific_day()).aggregate(s=Sum("units"))["s"] or 0
 
 
-def quota_left_today() -> int:
-    return max(0, settings.YOUTUBE_DAILY_QUOTA - quota_spent_today())
+_cached_left: tuple[float, int] | None = None
+
+
+def quota_left_today(*, max_age: float = 0.0) -> int:
+    """Units left today for the whole deployment.
+
+    With ``max_age``, a reading at most that old is reused, less what this process has
+    spent since: cheap enough to check before every call.
+    """
+    global _cached_left
+    now = time.monotonic()
+    if max_age and _cached_left is not None and now - _cached_left[0] <= max_age:
+        with _lock:
+            unflushed = sum(row[0] for row in _pending.values())
+        return max(0, _cached_left[1] - unflushed)
+    left = max(0, settings.YOUTUBE_DAILY_QUOTA - quota_spent_today())
+    _cached_left = (time.monotonic(), left)
+    return left
 
 
 def quota_spent_today_by(user_id: int) -> int:

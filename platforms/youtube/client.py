@@ -175,7 +175,7 @@ class YouTubeClient:
         idempotent: bool = True,
     ) -> Any:
         units = quota_cost(operation)
-        if units > 1 and quota_left_today() < units:
+        if units > 1 and quota_left_today(max_age=2.0) < units:
             raise QuotaExhausted(
                 "not enough YouTube quota left today for this call", resume_at=next_quota_reset()
             )

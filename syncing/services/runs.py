@@ -932,7 +932,10 @@ class _Executor:
             if not landed:
                 return
             self._mark([c for _, chunk in landed for c in chunk], Outcome.APPLIED)
+            by_collection: dict[int, tuple[Collection, list[RunChange]]] = {}
             for target, chunk in landed:
+                by_collection.setdefault(target.pk, (target, []))[1].extend(chunk)
+            for target, chunk in by_collection.values():
                 self._local_add(state, target, chunk)
             self._record_links([c for _, chunk in landed for c in chunk], [])
             landed.clear()
