@@ -40,6 +40,7 @@ def _missing_parts(config) -> dict[str, str]:
     return missing
 
 
+@pytest.hookimpl(trylast=True)  # after -m has deselected: count only what would run
 def pytest_collection_modifyitems(config, items):
     missing = _missing_parts(config)
     config._musicsync_skipped = {}
