@@ -15,7 +15,6 @@ from django.db import connection
 from django.utils import timezone
 
 from platforms.models import Collection
-from platforms.services import library_import
 from syncing.models import Run, RunChange
 from syncing.services.pairs import pair_create
 from syncing.services.recovery import resume_unfinished_work
@@ -23,13 +22,6 @@ from syncing.services.runs import run_execute, run_start
 from syncing.tests.sandbox_views import youtube_playlist_ids
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def library(alice_connected):
-    library_import(connection_id=alice_connected.spotify.pk)
-    library_import(connection_id=alice_connected.youtube.pk)
-    return alice_connected
 
 
 def big_spotify_playlist(user) -> Collection:

@@ -5,20 +5,12 @@ from __future__ import annotations
 import pytest
 
 from platforms.models import Collection
-from platforms.services import library_import
 from syncing.models import ReviewItem, Run, RunChange
 from syncing.services.pairs import pair_create
 from syncing.services.runs import run_execute, run_start, run_undo
 from syncing.tests.sandbox_views import spotify_playlist_ids, youtube_playlist_ids
 
 pytestmark = pytest.mark.smoke
-
-
-@pytest.fixture
-def library(alice_connected):
-    library_import(connection_id=alice_connected.spotify.pk)
-    library_import(connection_id=alice_connected.youtube.pk)
-    return alice_connected
 
 
 def spotify_playlist(user, min_items=5):

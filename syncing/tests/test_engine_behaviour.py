@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from platforms.clients import client_for
 from platforms.models import Collection, Connection
-from platforms.services import library_import
 from platforms.types import PlaylistEntry
 from syncing.models import MatchChoice, ReviewItem, Run, SyncPair
 from syncing.services.pairs import pair_create
@@ -20,13 +18,6 @@ from syncing.tests.sandbox_views import (
     stranger_video,
     youtube_playlist_ids,
 )
-
-
-@pytest.fixture
-def library(alice_connected):
-    library_import(connection_id=alice_connected.spotify.pk)
-    library_import(connection_id=alice_connected.youtube.pk)
-    return alice_connected
 
 
 def execute(run: Run) -> Run:
