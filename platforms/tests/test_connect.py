@@ -157,3 +157,35 @@ def test_a_revoked_grant_marks_the_connection_and_the_dashboard_says_so(
     client.force_login(alice_connected)
     page = client.get("/").content.decode()
     assert "reconnect" in page.lower()
+
+
+def test_disconnecting_revokes_the_google_grant_and_deletes_the_stored_tokens(
+    alice_connected, platform_settings
+):
+    from django.db import connection as db
+
+    from platforms.services import connection_disconnect
+
+    conn = alice_connected.youtube
+    refresh = conn.refresh_token
+
+    connection_disconnect(connection=conn)
+
+    conn.refresh_from_db()
+    assert conn.state == "disconnected"
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT access_token, refresh_token FROM platforms_connection WHERE id = %s", [conn.pk]
+        )
+        assert cursor.fetchone() == ("", "")
+    refused = requests.post(
+        f"{platform_settings.google_oauth_url}/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": refresh,
+            "client_id": "sandbox-google-client.apps.googleusercontent.com",
+            "client_secret": "sandbox-google-secret",
+        },
+        timeout=5,
+    )
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"

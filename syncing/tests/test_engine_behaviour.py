@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from platforms.clients import client_for
-from platforms.models import Collection, Connection
+from platforms.models import Collection, Connection, Track
 from platforms.types import PlaylistEntry
 from syncing.models import MatchChoice, ReviewItem, Run, SyncPair
 from syncing.services.pairs import pair_create
@@ -356,3 +356,30 @@ def test_people_waiting_for_youtube_quota_share_what_is_left(
     spent = quota_spent_today_by(library.pk) - spent_before
     assert 0 < spent <= left // 2 + 50
     assert 0 < run.changes.filter(action="add", outcome="applied").count() < preview.added
+
+
+def test_keeping_order_puts_a_song_added_at_the_top_of_the_source_at_the_top_of_the_target(
+    library, platform_settings
+):
+    sandbox = platform_settings
+    pair = new_pair(library, "mirror", keep_order=True)
+    sync(pair)
+    pair.refresh_from_db()
+    in_source = set(pair.source.items.values_list("track_id", flat=True))
+    newcomer = (
+        Track.objects.filter(platform="spotify", available=True, collectionitem__isnull=False)
+        .exclude(pk__in=in_source)
+        .order_by("pk")
+        .first()
+    )
+    spotify = client_for(Connection.objects.get(user=library, platform="spotify"))
+    spotify.add_items(pair.source.platform_id, [newcomer.platform_id], position=0)
+
+    run = sync(pair)
+
+    added = run.changes.get(action="add", outcome="applied")
+    assert added.item_id == newcomer.pk
+    remote = youtube_playlist_ids(sandbox, pair.target.platform_id)
+    assert remote[0] == added.counterpart.platform_id, (
+        "appended, not placed where the source has it"
+    )
