@@ -7,7 +7,7 @@ new key in front and running ``manage.py rotate_encryption_key``.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -40,8 +40,15 @@ def encrypt(plaintext: str) -> str:
 def decrypt(stored: str) -> str:
     if not stored.startswith(PREFIX):
         raise ValueError("value is not encrypted")
+    return _decrypt(tuple(settings.FIELD_ENCRYPTION_KEY), stored)
+
+
+# A list of 50 pairs reads the same two connections' tokens 50 times each: decrypt
+# each stored value once per process. Bounded, and keyed by the keys in use.
+@lru_cache(maxsize=512)
+def _decrypt(keys: tuple[str, ...], stored: str) -> str:
     try:
-        return fernet().decrypt(stored[len(PREFIX) :].encode()).decode()
+        return _fernet(keys).decrypt(stored[len(PREFIX) :].encode()).decode()
     except InvalidToken:
         raise ImproperlyConfigured(
             "A stored secret cannot be decrypted with FIELD_ENCRYPTION_KEY: "

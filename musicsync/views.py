@@ -18,7 +18,7 @@ from syncing.selectors import pairs_for_user, review_open_count
 def home(request: HttpRequest) -> HttpResponse:
     connections = connections_for_user(user=request.user)
     by_platform = {c.platform: c for c in connections}
-    pairs = pairs_for_user(user=request.user)
+    pairs = pairs_for_user(user=request.user, connections=connections)
     context = {
         "connections": connections,
         "platform_cards": [

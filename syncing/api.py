@@ -161,7 +161,8 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Run]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return selectors.runs_for_user(user=self.request.user)
+        # A run in the list names its pair by id: the pair's rows are not needed.
+        return selectors.runs_for_user(user=self.request.user).select_related(None)
 
     def get_object(self) -> Run:
         return selectors.get_run_for_user(user=self.request.user, pk=self.kwargs["pk"])

@@ -6,12 +6,13 @@ learns that somebody else's pair or run exists.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from platforms.models import Track
+from platforms.models import Connection, Track
 from syncing.models import ReviewItem, Run, RunChange, SyncPair
 
 
@@ -55,11 +56,14 @@ def _attach_last_runs(pairs: list[SyncPair]) -> list[SyncPair]:
     return pairs
 
 
-def pairs_for_user(*, user) -> list[SyncPair]:
+def pairs_for_user(*, user, connections: Iterable[Connection] | None = None) -> list[SyncPair]:
     """The person's pairs, each with ``last_run`` (the latest real run, or None).
 
-    Two queries whatever the number of pairs: the pairs with the id of their last run
-    as a subquery, then those runs.
+    Three queries whatever the number of pairs (two when the caller has the person's
+    ``connections`` already): the pairs with the id of their last run as a subquery,
+    the connections, then those runs. The connections are read once and shared, not
+    joined into every row: a row of a 50-pair list would otherwise build (and
+    decrypt the tokens of) its own copy of the same two.
     """
     last = (
         Run.objects.filter(pair=OuterRef("pk"), dry_run=False)
@@ -67,8 +71,18 @@ def pairs_for_user(*, user) -> list[SyncPair]:
         .values("pk")[:1]
     )
     pairs = list(
-        _pairs_queryset(user=user).annotate(last_run_id=Subquery(last)).order_by("created_at")
+        SyncPair.objects.filter(user=user)
+        .select_related("source", "target")
+        .annotate(last_run_id=Subquery(last))
+        .order_by("created_at")
     )
+    if connections is None:
+        connections = Connection.objects.filter(user=user)
+    by_id = {c.pk: c for c in connections}
+    for pair in pairs:
+        for collection in (pair.source, pair.target):
+            if collection is not None:
+                collection.connection = by_id[collection.connection_id]
     return _attach_last_runs(pairs)
 
 

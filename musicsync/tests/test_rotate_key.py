@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db.models import TextField
 from django.db.models.functions import Cast
@@ -51,3 +52,16 @@ def test_a_dry_run_counts_and_changes_nothing(alice, settings, capsys):
     assert "1 re-encrypted (dry run)" in capsys.readouterr().out
     assert stored_access_token() == raw_before
     assert raw_before.startswith(crypto.PREFIX)
+
+
+def test_a_token_read_once_is_not_readable_after_its_key_is_removed(alice, settings):
+    # Decryptions are remembered per process; dropping a key must still be noticed.
+    old, other = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEY = [old]
+    Connection.objects.create(user=alice, platform="spotify", access_token="at-123")
+    assert Connection.objects.get(user=alice).access_token == "at-123"
+
+    settings.FIELD_ENCRYPTION_KEY = [other]
+
+    with pytest.raises(ImproperlyConfigured, match="cannot be decrypted"):
+        Connection.objects.get(user=alice)
