@@ -136,11 +136,17 @@ _ARTIST_SPLIT_RE = re.compile(r"\s*(?:,|&|\+|/|\bx\b|\band\b|\by\b|\be\b|\bvs\b\
 _BRACKETS_RE = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]|\{([^{}]*)\}|【([^】]*)】|<([^<>]*)>")
 # Japanese and Korean uploads quote the title: Artist「Title」, Artist 'Title' MV.
 _QUOTED_RE = re.compile(r"[「『]([^」』]+)[」』]|\"([^\"]{2,})\"|(?:^|\s)'(.{2,}?)'(?=\s|$)")
+_QUOTE_RE = re.compile("[「『\"']")
 # Segment separators in free-form video titles: spaced dashes, pipes, slashes, colons.
+# Each starts with a lookahead on the characters a separator can begin with: without
+# it every alternative is tried at every position, the slowest step of parsing a video.
 _SEPARATOR_RE = re.compile(
-    r"\s+[-\u2013\u2014~]+\s*|\s*[-\u2013\u2014~]+\s+|\s*[|\u2502/]{1,2}\s*|:\s+|\s_\s"
+    r"(?=[\s\-\u2013\u2014~|\u2502/:])"
+    r"(?:\s+[-\u2013\u2014~]+\s*|\s*[-\u2013\u2014~]+\s+|\s*[|\u2502/]{1,2}\s*|:\s+|\s_\s)"
 )
-_STRONG_SEPARATOR_RE = re.compile(r"\s+[-\u2013\u2014~]+\s+|\s*[|\u2502]{1,2}\s*")
+_STRONG_SEPARATOR_RE = re.compile(
+    r"(?=[\s|\u2502])(?:\s+[-\u2013\u2014~]+\s+|\s*[|\u2502]{1,2}\s*)"
+)
 # Where CJK text meets Latin text ("陳明 Ming Chen【夜空 Night Sky】") the two usually say
 # the same thing twice (native name, then translation): treat the boundary as a separator.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
@@ -194,7 +200,11 @@ def is_noise(segment_words: str, *, bracket: bool = False) -> bool:
         return True
     if _PROD_RE.match(segment_words):
         return True
-    return all(w in NOISE_WORDS or (bracket and w.isdigit()) for w in segment_words.split())
+    parts = segment_words.split()
+    # The set test settles most segments without a Python loop.
+    if NOISE_WORDS.issuperset(parts):
+        return True
+    return bracket and all(w in NOISE_WORDS or w.isdigit() for w in parts)
 
 
 def strip_trailing_noise(segment_words: str) -> str:
@@ -367,6 +377,13 @@ def _inline_bracket(m: re.Match[str]) -> str:
     return f" {inner} "
 
 
+def _quoted(text: str) -> list[str]:
+    """The quoted parts of ``text`` ("「Title」"); most titles have no quote to look at."""
+    if not _QUOTE_RE.search(text):
+        return []
+    return [next(g for g in m.groups() if g is not None) for m in _QUOTED_RE.finditer(text)]
+
+
 def _add(variants: list[str], text: str) -> None:
     if text and text not in variants:
         variants.append(text)
@@ -404,8 +421,34 @@ def _works(album: str, qualifiers: list[str], core: str) -> tuple[str, ...]:
     return tuple(n for n in names if len(n) >= 4 and n != core and not is_noise(n))
 
 
+# The same tracks come back search after search, so each is parsed once. A parse is
+# keyed on every field its parser reads and nothing else (not the id): two tracks share
+# one only when they would parse alike; typed, so "spotify" is not Platform.SPOTIFY.
+# About 2 KB an entry, some 30 MB when full.
+_PARSE_CACHE_SIZE = 16384
+
+
 def parse_spotify(track: Track) -> Parsed:
-    folded = fold(track.title)
+    return _parse_spotify(
+        track.platform,
+        track.title,
+        tuple(track.artists),
+        track.album,
+        track.duration_ms,
+        track.isrc,
+    )
+
+
+@lru_cache(maxsize=_PARSE_CACHE_SIZE, typed=True)
+def _parse_spotify(
+    platform: Platform,
+    title: str,
+    artist_names: tuple[str, ...],
+    album: str,
+    duration_ms: int | None,
+    isrc: str,
+) -> Parsed:
+    folded = fold(title)
     rest, brackets = _bracket_parts(folded)
     # "Song - 2011 Remaster", "Song - Live at X": the part after " - " qualifies it.
     head, _, suffix = rest.partition(" - ")
@@ -425,7 +468,7 @@ def parse_spotify(track: Track) -> Parsed:
             featured += split_artists(feat)
         elif q.startswith(("with ", "con ")):
             featured += split_artists(q[4:])
-    artists = tuple(dict.fromkeys(a for a in (words(fold(x)) for x in track.artists) if a))
+    artists = tuple(dict.fromkeys(a for a in (words(fold(x)) for x in artist_names) if a))
     featured_t = tuple(f for f in dict.fromkeys(featured) if f not in artists)
     alt: list[str] = []
     prefix, colon, after = head_no_feat.partition(": ")
@@ -438,11 +481,11 @@ def parse_spotify(track: Track) -> Parsed:
         alt.append(words(first))
     kept = [q for q in qualifiers if q and not is_noise(q, bracket=True) and not remove_feat(q)[1]]
     full = " ".join([core] + kept)
-    album = words(fold(track.album))
-    works = _works(fold(track.album), brackets + [suffix], core)
+    album_words = words(fold(album))
+    works = _works(fold(album), brackets + [suffix], core)
     text = " ".join([words(folded), *artists, *featured_t])
     return Parsed(
-        platform=track.platform,
+        platform=platform,
         core=core,
         full=full,
         alt_titles=tuple(alt),
@@ -450,19 +493,20 @@ def parse_spotify(track: Track) -> Parsed:
         segments=(Segment(core, (core,), ""),),
         artists=artists,
         featured=featured_t,
-        album=album,
+        album=album_words,
         works=works,
         flat=core,
         text=text,
-        squashed=squash(text),
+        # Every part of ``text`` is already words: only the spaces are left to drop.
+        squashed=text.replace(" ", ""),
         versions=versions,
         # A track on "MTV Unplugged" or "Cover Sessions" is that version, titled or not;
         # so is every track of an artist called "sped up nightcore".
-        allowed_versions=versions | version_tags(album) | version_tags(" ".join(artists)),
+        allowed_versions=versions | version_tags(album_words) | version_tags(" ".join(artists)),
         remixer=remixer(qualifiers) if "remix" in versions else "",
         channel=None,
-        duration_ms=track.duration_ms,
-        isrc=track.isrc.strip().upper(),
+        duration_ms=duration_ms,
+        isrc=isrc.strip().upper(),
     )
 
 
@@ -495,13 +539,20 @@ def _read_part(raw: str, bracket: bool) -> _Part | None:
 
 
 def parse_youtube(track: Track) -> Parsed:
+    return _parse_youtube(track.platform, track.title, track.channel, track.duration_ms, track.isrc)
+
+
+@lru_cache(maxsize=_PARSE_CACHE_SIZE, typed=True)
+def _parse_youtube(
+    platform: Platform, title: str, channel_name: str, duration_ms: int | None, isrc: str
+) -> Parsed:
     # "2. Paper Lanterns - Mira Solis": a track number from an album upload is not the title.
-    title = _TRACK_NUMBER_RE.sub("", track.title)
+    title = _TRACK_NUMBER_RE.sub("", title)
     if not title.isascii():
         title = _SCRIPT_BOUNDARY_RE.sub(" | ", title)
     folded = fold(title)
-    channel = parse_channel(track.channel)
-    quoted = [next(g for g in m.groups() if g is not None) for m in _QUOTED_RE.finditer(folded)]
+    channel = parse_channel(channel_name)
+    quoted = _quoted(folded)
     rest, brackets = _bracket_parts(folded)
     # "Long Summer (Original Soundtrack)": the words before such a bracket name a work.
     works = (
@@ -576,7 +627,7 @@ def parse_youtube(track: Track) -> Parsed:
         versions |= version_tags(channel.name)
     artists = (channel.name,) if channel.is_artist and channel.name else ()
     return Parsed(
-        platform=track.platform,
+        platform=platform,
         core=segments[0].variants[-1],
         full=flat,
         alt_titles=tuple(alt),
@@ -588,14 +639,15 @@ def parse_youtube(track: Track) -> Parsed:
         works=(),
         flat=flat,
         text=text,
-        squashed=squash(whole) + "|" + channel.squashed,
+        # ``whole`` is already words: only its spaces are left to drop.
+        squashed=whole.replace(" ", "") + "|" + channel.squashed,
         versions=versions,
         # An uploader who calls themselves "sped up nightcore" marks every upload so.
         allowed_versions=versions | version_tags(channel.name),
         remixer=remixer(version_text) if "remix" in versions else "",
         channel=channel,
-        duration_ms=track.duration_ms,
-        isrc=track.isrc.strip().upper(),
+        duration_ms=duration_ms,
+        isrc=isrc.strip().upper(),
     )
 
 
@@ -650,7 +702,7 @@ def guess_song(track: Track) -> SongGuess:
     raw = _strip_symbols(track.title)
     if not raw.isascii():
         raw = _SCRIPT_BOUNDARY_RE.sub(" | ", raw)
-    quoted = [next(g for g in m.groups() if g is not None) for m in _QUOTED_RE.finditer(raw)]
+    quoted = _quoted(raw)
     rest = _BRACKETS_RE.sub(" | ", raw) if not quoted else raw
     parts = [p for p in (_clean_display(p) for p in _SEPARATOR_RE.split(rest)) if p]
     artist, title = "", ""

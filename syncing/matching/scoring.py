@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz.distance import Indel
 from rapidfuzz.fuzz import partial_ratio
@@ -62,10 +63,11 @@ def parse_track(track: Track) -> Parsed:
     return parse_spotify(track)
 
 
-def _similarity(a: str, b: str) -> float:
+def _similarity(a: str, b: str, cutoff: float = 0.0) -> float:
+    """0..1; below ``cutoff`` it may say 0, which lets rapidfuzz stop early."""
     if a == b or a.replace(" ", "") == b.replace(" ", ""):
         return 1.0
-    return Indel.normalized_similarity(a, b)
+    return Indel.normalized_similarity(a, b, score_cutoff=cutoff)
 
 
 def _contains(name: str, text: str) -> bool:
@@ -92,30 +94,32 @@ def title_agreement(spotify: Parsed, video: Parsed, names: Sequence[str]) -> tup
             if seg.work or (seg.text in names and seg.text != title):
                 continue
             for v in seg.variants:
-                s = _similarity(title, v)
+                # Only a closer reading counts, so anything below ``best`` may stop early.
+                s = _similarity(title, v, best)
                 if s > best:
                     best, where, matched = s, i, v
             if best == 1.0:
                 return best, where
         for v in video.alt_titles:
-            s = _similarity(title, v)
+            s = _similarity(title, v, best)
             if s > best:
                 best, where, matched = s, -1, v
-    if is_noise(core):
+    if video.quiet_titles and is_noise(core):
         # A song called "Single" or "Musica": its title is all noise words.
         for v in video.quiet_titles:
             if _similarity(core, v) == 1.0:
                 return 1.0, -1
     if best < CONTAINED_TITLE and len(core) >= 4:
         # "Paper Lanterns 2020 Tribute": the whole title inside a longer part.
+        # Not inside the artist's own name: "Undead" is not in "Hollywood Undead".
+        holders = [n for n in names if _contains(core, n)]
         for i, seg in enumerate(video.segments):
             v = seg.variants[-1]
             # Not inside the artist's own part: "Undead" is not in "Hollywood Undead - X".
             if seg.work:
                 continue
-            for n in names:
-                # Not inside the artist's own name: "Undead" is not in "Hollywood Undead".
-                if _contains(core, n) and _contains(n, v):
+            for n in holders:
+                if _contains(n, v):
                     v = " ".join(f" {v} ".replace(f" {n} ", " ").split())
             if _contains(core, v):
                 best, where, matched = CONTAINED_TITLE, i, v
@@ -127,13 +131,14 @@ def title_agreement(spotify: Parsed, video: Parsed, names: Sequence[str]) -> tup
             if _contains(name, video.flat):
                 rest = f" {video.flat} ".replace(f" {name} ", " ", 1)
                 rest = strip_trailing_noise(" ".join(w for w in rest.split() if w not in _GLUE))
-                s = _similarity(core, rest)
+                s = _similarity(core, rest, best)
                 if s > best:
                     best, where, matched = s, -1, rest
-    numbers = _numbers(core)
-    if best < 1.0 and numbers != _numbers(matched) and (numbers or _PART_RE.search(matched)):
-        # "Night Drive" vs "Night Drive 2", "Part 1" vs "Part 12": another part.
-        best *= NUMBER_MISMATCH_FACTOR
+    if best < 1.0:
+        numbers = _numbers(core)
+        if numbers != _numbers(matched) and (numbers or _PART_RE.search(matched)):
+            # "Night Drive" vs "Night Drive 2", "Part 1" vs "Part 12": another part.
+            best *= NUMBER_MISMATCH_FACTOR
     return best, where
 
 
@@ -144,12 +149,13 @@ _PART_RE = re.compile(
 _ROMAN_PART_RE = re.compile(r"\b(?:pt|part|parte|vol|volume|chapter|book)\s+([ivx]+)\b")
 
 
-def _numbers(text: str) -> set[str]:
+@lru_cache(maxsize=8192)
+def _numbers(text: str) -> frozenset[str]:
     # Years are mostly upload noise ("1998", "2011 Remaster"), not part numbers.
     found = {w for w in text.split() if w.isdigit() and not (len(w) == 4 and w[:2] in ("19", "20"))}
     # "Pt. II", "Part IV": roman numerals count after a part word.
     found.update(m.group(1) for m in _ROMAN_PART_RE.finditer(text))
-    return found
+    return frozenset(found)
 
 
 # Words that join an artist's name to a title without a separator.
@@ -204,7 +210,7 @@ def _channel_is(name: str, channel: Channel) -> bool:
     if len(sq) >= 4 and len(channel.squashed) >= 4:
         if sq in channel.squashed or channel.squashed in sq:
             return True
-    return _similarity(sq, channel.squashed) >= 0.85
+    return _similarity(sq, channel.squashed, 0.85) >= 0.85
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,9 +265,9 @@ def _evidence(spotify: Parsed, video: Parsed) -> _Evidence:
     if best and spotify.core in names and video.text.count(spotify.core) < 2:
         # A song named after its artist ("Mira Solis" by Mira Solis) needs the name twice.
         best, who, lead = 0.0, "", False
-    shows_artist = (channel is not None and channel.is_artist) or any(
-        i != where for i in range(len(video.segments))
-    )
+    # Parts of the video title besides the one that holds the song's title.
+    other_parts = len(video.segments) - (1 if where >= 0 else 0)
+    shows_artist = (channel is not None and channel.is_artist) or other_parts > 0
     album = False
     if not best:
         album = any(_contains(w, video.text) for w in spotify.works)
@@ -345,21 +351,23 @@ def _penalties(
     title: str,
     covered_by_artist: bool,
 ) -> float:
-    # A version word inside the song's own title ("Live Forever", "Flip the Switch")
-    # is no marker.
-    excused = version_tags(title) | ({"cover"} if covered_by_artist else set())
-    extra = sorted(cand.versions - source.allowed_versions - excused)
-    missing = sorted(source.versions - cand.allowed_versions - excused)
+    extra = cand.versions - source.allowed_versions
+    missing = source.versions - cand.allowed_versions
+    if extra or missing:
+        # A version word inside the song's own title ("Live Forever", "Flip the Switch")
+        # is no marker.
+        excused = version_tags(title) | ({"cover"} if covered_by_artist else set())
+        extra, missing = extra - excused, missing - excused
     if extra:
         conf *= EXTRA_VERSION_FACTOR
-        reasons.append("candidate is " + ", ".join(extra))
+        reasons.append("candidate is " + ", ".join(sorted(extra)))
     if missing:
         factors = MISSING_VERSION_FACTOR
         if cand.platform is Platform.SPOTIFY:
             # Spotify titles say "- Remix": a track that does not is not one.
             factors = MISSING_ON_SPOTIFY_FACTOR
         conf *= min(factors.get(v, MISSING_VERSION_DEFAULT) for v in missing)
-        reasons.append("candidate is not " + ", ".join(missing))
+        reasons.append("candidate is not " + ", ".join(sorted(missing)))
     if (
         source.remixer
         and cand.remixer
@@ -399,10 +407,10 @@ def score(source: Parsed, cand: Parsed) -> tuple[float, tuple[str, ...], float]:
     # "Jonah Pike - Song (Mira Solis Cover)" on Spotify is Jonah Pike's "Song": a cover
     # by the Spotify artist is that artist's recording, labelled or not.
     # ...but "Song - Jonah Pike | Cover by Bedroom Tapes" is Bedroom Tapes' recording.
-    performer = _cover_performer(video.full)
-    own_cover = ev.lead and (
-        not performer or any(name and name in performer for name in spotify.artists)
-    )
+    own_cover = False
+    if ev.lead:
+        performer = _cover_performer(video.full)
+        own_cover = not performer or any(name and name in performer for name in spotify.artists)
     conf = _penalties(source, cand, conf, reasons, title=spotify.core, covered_by_artist=own_cover)
     # Among equally confident candidates prefer the artist's own upload, with no
     # uncredited guests, whose full title (qualifiers too) is closest.
