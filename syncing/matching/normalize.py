@@ -45,16 +45,51 @@ def fold(text: str) -> str:
     Both sides go through the same transliteration, so "Dança" meets "Danca" and
     "Ёлка" meets "Elka"; scripts the other side wrote natively still compare equal.
     """
-    text = unicodedata.normalize("NFKC", text or "")
+    text = text or ""
     if not text.isascii():
-        text = anyascii(_strip_symbols(text))
+        text = anyascii(_strip_symbols(unicodedata.normalize("NFKC", _unmangle(text))))
     # "Ke$ha"-style names ("Ca$h Kid"): the dollar is a letter.
     return (_DOLLAR_RE.sub("s", text) if "$" in text else text).casefold()
 
 
+# UTF-8 read as Latin-1 somewhere upstream: "MÃ­o" for "Mío", "CafÃ©" for "Café".
+_MOJIBAKE_RE = re.compile("[\u00c2\u00c3][\u0080-\u00bf]")
+
+
+def _unmangle(text: str) -> str:
+    if not _MOJIBAKE_RE.search(text):
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except UnicodeError:  # mixed text, or really Latin-1: leave it as it is
+        return text
+
+
 def words(text: str) -> str:
-    """Folded text reduced to words separated by single spaces (no punctuation)."""
-    return _NON_WORD.sub(" ", text.replace("'", "")).strip()
+    """Folded text reduced to words separated by single spaces (no punctuation).
+
+    Part numbers read one way: "Pt. II", "Part Two" and "part 2" are all "part 2".
+    """
+    out = _NON_WORD.sub(" ", text.replace("'", "")).strip()
+    if "pt" in out or "part" in out:
+        out = _PART_NUMBER_RE.sub(_part_number, out)
+    return out
+
+
+_PART_NUMBERS = {
+    **{roman: str(n) for n, roman in enumerate("i ii iii iv v vi vii viii ix x".split(), 1)},
+    **{
+        word: str(n)
+        for n, word in enumerate("one two three four five six seven eight nine ten".split(), 1)
+    },
+}
+_PART_NUMBER_RE = re.compile(
+    r"\b(?:pt|part|parte)\s+(\d+|" + "|".join(sorted(_PART_NUMBERS, key=len, reverse=True)) + r")\b"
+)
+
+
+def _part_number(m: re.Match[str]) -> str:
+    return "part " + _PART_NUMBERS.get(m.group(1), m.group(1))
 
 
 def squash(text: str) -> str:

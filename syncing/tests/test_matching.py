@@ -496,6 +496,24 @@ def test_it_tells_a_part_two_in_roman_numerals_from_the_first():
     assert match(song, [part_two]).choice is None
 
 
+def test_it_reads_a_part_number_however_it_is_written():
+    # "Pt. II", "Part Two", "part 2": one part, however each side spells it.
+    song = spotify("Night Drive, Pt. II", "Mira Solis")
+    spelled = video("Mira Solis - Night Drive, Part Two (Official Video)", "MiraSolisVEVO")
+    other_part = video("Mira Solis - Night Drive, Part Three (Official Video)", "MiraSolisVEVO")
+
+    assert picked(song, [other_part, spelled]) is spelled
+    assert match(song, [other_part]).choice is None
+
+
+def test_it_repairs_a_title_whose_accents_were_mangled_on_the_way():
+    # UTF-8 read as Latin-1: "Mío" arrives as "MÃ\u00ado" (the í became two characters).
+    song = spotify("Mío", "Lena Duarte")
+    mangled = video("Lena Duarte - M\u00c3\u00ado", "LenaDuarteVEVO")
+
+    assert picked(song, [mangled]) is mangled
+
+
 def test_it_takes_cover_audio_for_album_art_not_a_cover():
     right = video("Mira Solis - Paper Lanterns (Cover Audio)", "MiraSolisVEVO")
     assert picked(LANTERNS, [right]) is right
