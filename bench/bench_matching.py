@@ -81,7 +81,17 @@ def main() -> int:
     ap.add_argument("--shared", help="the shared directory (default: ../shared next to the repo)")
     ap.add_argument("--split", action="store_true", help="also score two halves of the artists")
     ap.add_argument("--limit", type=int, help="use only this many source rows per direction")
+    ap.add_argument(
+        "--no-parse-cache",
+        action="store_true",
+        help="parse every track afresh (the cases repeat tracks more than a sync does)",
+    )
     args = ap.parse_args()
+    if args.no_parse_cache:
+        from syncing.matching import normalize
+
+        normalize._parse_spotify = normalize._parse_spotify.__wrapped__
+        normalize._parse_youtube = normalize._parse_youtube.__wrapped__
     shared = _shared_dir(args.shared)
     if shared is None:
         print("shared data not found (give --shared); nothing to benchmark")
