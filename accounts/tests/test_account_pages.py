@@ -4,6 +4,7 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.contrib.staticfiles import finders
 from django.core import mail
 
 from accounts.tests.conftest import log_in
@@ -23,6 +24,14 @@ def test_the_login_page_is_in_the_apps_layout(client):
     assert 'class="topbar"' in page
     assert "Log in" in page
     assert "Forgot your password?" in page
+
+
+def test_pages_name_the_apps_icon_so_browsers_do_not_ask_for_a_missing_one(client):
+    page = client.get("/accounts/login/").content.decode()
+
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
+    assert icon.endswith(".svg")
+    assert finders.find("img/favicon.svg")
     assert "css/app.css" in page
 
 

@@ -82,12 +82,15 @@ def run_counts(run: Run) -> SafeString:
 def pair_name(pair: SyncPair) -> SafeString:
     """ "Spotify Road trip → YouTube Road trip", with "(new)" for a target not made yet."""
     source = pair.source
+    # Names in <bdi>: a right-to-left name must not reorder the arrow and platforms.
     if pair.target_id:
-        target = format_html("{}", pair.target.name)
+        target = format_html("<bdi>{}</bdi>", pair.target.name)
     else:
-        target = format_html('{} <span class="small muted">(new)</span>', pair.target_name)
+        target = format_html(
+            '<bdi>{}</bdi> <span class="small muted">(new)</span>', pair.target_name
+        )
     return format_html(
-        '<span class="pair-name"><span class="plat plat-{}">{}</span> {} '
+        '<span class="pair-name"><span class="plat plat-{}">{}</span> <bdi>{}</bdi> '
         '<span aria-label="to">\u2192</span> <span class="plat plat-{}">{}</span> {}</span>',
         source.connection.platform,
         source.connection.get_platform_display(),

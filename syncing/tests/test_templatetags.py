@@ -22,9 +22,10 @@ def test_a_pair_reads_source_arrow_target_and_says_when_the_target_is_still_to_m
     existing = build.pair(alice, build.playlist(spotify, "Gym"), build.playlist(youtube, "Gym YT"))
 
     assert render("{% pair_name pair %}", pair=new) == (
-        '<span class="pair-name"><span class="plat plat-spotify">Spotify</span> Road trip '
+        '<span class="pair-name"><span class="plat plat-spotify">Spotify</span> '
+        "<bdi>Road trip</bdi> "
         '<span aria-label="to">→</span> <span class="plat plat-youtube">YouTube</span> '
-        'Road trip copy <span class="small muted">(new)</span></span>'
+        '<bdi>Road trip copy</bdi> <span class="small muted">(new)</span></span>'
     )
     text = render("{% pair_name pair %}", pair=existing)
     assert "Gym YT" in text and "(new)" not in text
