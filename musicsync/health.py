@@ -1,4 +1,4 @@
-"""/health: is each store this process depends on reachable?"""
+"""/health: is each store this process depends on reachable? /health/live: is it alive?"""
 
 from __future__ import annotations
 
@@ -57,3 +57,14 @@ def health(request: HttpRequest) -> JsonResponse:
             down.append(name)
     body = {"status": "down" if down else "up", "down": down, "checks": report}
     return JsonResponse(body, status=503 if down else 200)
+
+
+@never_cache
+@require_GET
+def live(request: HttpRequest) -> JsonResponse:
+    """The process answers: all a liveness probe should ask.
+
+    Restarting web pods does not bring a database back, and a probe on /health would
+    restart every pod during an outage of PostgreSQL or Redis; readiness uses /health.
+    """
+    return JsonResponse({"status": "alive"})

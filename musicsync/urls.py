@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from musicsync.health import health
+from musicsync.health import health, live
 from musicsync.metrics import metrics_view
 from musicsync.views import home
 
 urlpatterns = [
     path("", home, name="dashboard"),
     path("health", health, name="health"),
+    path("health/live", live, name="health_live"),
     path("admin/", admin.site.urls),
     # allauth's pages, with rate limits and the two-factor step in front.
     path("accounts/", include("accounts.auth_urls")),

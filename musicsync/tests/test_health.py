@@ -51,3 +51,19 @@ def test_health_names_the_broker_when_redis_is_unreachable(client, monkeypatch):
     response = client.get("/health")
     assert response.status_code == 503
     assert response.json()["down"] == ["broker"]
+
+
+def test_liveness_answers_while_the_database_and_cache_are_down(client, monkeypatch):
+    from django.db import connection
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("store is gone")
+
+    monkeypatch.setattr(connection, "cursor", broken)
+    monkeypatch.setattr(cache, "set", broken)
+    monkeypatch.setattr(cache, "get", broken)
+
+    assert client.get("/health").status_code == 503
+    response = client.get("/health/live")
+    assert response.status_code == 200
+    assert response.json() == {"status": "alive"}

@@ -102,10 +102,17 @@ def test_pods_wait_for_migrations_before_they_start():
 def test_the_web_is_probed_on_health_with_an_allowed_host():
     web = named(render(), "Deployment", "-web")
     container = web["spec"]["template"]["spec"]["containers"][0]
+    paths = {}
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         http = container[probe]["httpGet"]
-        assert http["path"] == "/health"
+        paths[probe] = http["path"]
         assert {"name": "Host", "value": "sync.example.com"} in http["httpHeaders"]
+    # Ready only while the stores are up; restarted only when the process itself is stuck.
+    assert paths == {
+        "startupProbe": "/health",
+        "readinessProbe": "/health",
+        "livenessProbe": "/health/live",
+    }
 
 
 def test_every_container_has_limits_and_runs_as_a_non_root_user_on_a_read_only_root():
