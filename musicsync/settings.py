@@ -217,6 +217,10 @@ DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
 # Embedded mode runs a worker inside the web process; tests start their own.
 MUSICSYNC_EMBEDDED_WORKER = env_bool("MUSICSYNC_EMBEDDED_WORKER", EMBEDDED and not TESTING)
 MUSICSYNC_WORKER_THREADS = env_int("MUSICSYNC_WORKER_THREADS", 2, minimum=1)
+# Housekeeping (syncing/services/retention.py): an old run's "already in step" rows, and
+# django-dramatiq's records of finished jobs, are deleted after this many days.
+RUN_KEEP_LOG_DAYS = env_int("RUN_KEEP_LOG_DAYS", 30, minimum=1)
+JOB_RECORD_DAYS = env_int("JOB_RECORD_DAYS", 7, minimum=1)
 
 # --- Auth ---------------------------------------------------------------------------
 

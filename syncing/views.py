@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -314,6 +315,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "query": _query(action=action, outcome=outcome),
             "can_undo": selectors.run_can_undo(run=run),
             "can_retry": run.status in Run.FINISHED and counts["failed"] > 0 and not run.dry_run,
+            "keep_log_days": settings.RUN_KEEP_LOG_DAYS,
         }
     )
     if request.htmx and request.htmx.target == "run-body":

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from syncing.models import Run, SyncPair
 from syncing.services.recovery import resume_unfinished_work
+from syncing.services.retention import retention_prune_if_due
 from syncing.services.runs import run_start, runs_resume_due
 
 # Up to this share of a pair's interval is added at random, so pairs spread out.
@@ -34,4 +35,10 @@ def schedule_tick(*, now: datetime | None = None) -> dict[str, int]:
             fired += 1
     resumed = runs_resume_due(now=now)
     rescued = resume_unfinished_work(stale_only=True)
-    return {"fired": fired, "resumed": len(resumed), "rescued": len(rescued)}
+    pruned = retention_prune_if_due(now=now) or {}
+    return {
+        "fired": fired,
+        "resumed": len(resumed),
+        "rescued": len(rescued),
+        "pruned": pruned.get("keep_rows", 0) + pruned.get("job_records", 0),
+    }
