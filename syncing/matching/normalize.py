@@ -142,7 +142,9 @@ VERSION_MARKERS: dict[str, tuple[str, ...]] = {
     "remix": ("remix", "rmx", "remixed", "bootleg", "mashup", "vip mix", "club mix", "flip"),
     "cover": ("cover", "covered by", "covers"),
     "acoustic": ("acoustic", "acustico", "acustica", "acoustique", "akustik", "akustisch"),
-    "karaoke": ("karaoke", "sing along", "singalong"),
+    # "Sing-Along" uploads (Disney, kids' channels) are lyric videos of the original
+    # recording, vocals and all: not karaoke.
+    "karaoke": ("karaoke",),
     "instrumental": ("instrumental", "instrumentale", "backing track", "minus one"),
     "nightcore": ("nightcore",),
     "sped up": ("sped up", "speed up", "spedup", "speedup", "sped"),

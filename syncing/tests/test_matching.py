@@ -209,6 +209,15 @@ def test_it_rejects_a_karaoke_version():
     assert match(LANTERNS, [karaoke]).choice is None
 
 
+def test_a_sing_along_video_is_the_original_recording_with_lyrics_not_karaoke():
+    song = spotify('Lantern Song - From "The Long Summer"', "Mira Solis", album="The Long Summer")
+    sing_along = video('Mira Solis - Lantern Song (From "The Long Summer"/Sing-Along)', "SolisVEVO")
+    karaoke = video("Mira Solis - Lantern Song (Karaoke Version)", "SolisVEVO")
+
+    assert picked(song, [karaoke, sing_along]) is sing_along
+    assert match(song, [karaoke]).choice is None
+
+
 def test_it_rejects_a_nightcore_version():
     nightcore = video("Nightcore - Paper Lanterns (Mira Solis)", "Nightcore Dreams")
     assert match(LANTERNS, [nightcore]).choice is None
