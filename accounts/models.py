@@ -3,6 +3,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
+
+from musicsync.crypto import EncryptedTextField
 
 
 class UserManager(BaseUserManager):
@@ -72,3 +76,30 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class SealedTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """An authenticator app (TOTP), as django-otp's own, with its secret encrypted at rest.
+
+    django-otp keeps the secret in a hex column too short for a ciphertext, and anyone
+    who reads the table (or a backup) could compute codes. Here the column is encrypted
+    like the platform tokens; everything else (checking a code with drift and
+    throttling, the otpauth:// URL) is django-otp's own code, borrowed from its model.
+    """
+
+    key = EncryptedTextField(default=default_key)  # hex, 20 random bytes
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    bin_key = TOTPDevice.bin_key
+    config_url = TOTPDevice.config_url
+    verify_token = TOTPDevice.verify_token
+    get_throttle_factor = TOTPDevice.get_throttle_factor
+    _read_str_from_settings = TOTPDevice._read_str_from_settings
+
+    class Meta(Device.Meta):
+        verbose_name = "authenticator app"

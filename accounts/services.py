@@ -17,9 +17,8 @@ from django.utils import timezone
 from django_otp import devices_for_user, user_has_device
 from django_otp.models import Device, VerifyNotAllowed
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, SealedTOTPDevice, User
 
 # --- API tokens ---------------------------------------------------------------------
 
@@ -88,35 +87,35 @@ def two_factor_enabled(user: User) -> bool:
     return settings.MUSICSYNC_2FA != "off" and user_has_device(user, confirmed=True)
 
 
-def totp_pending_device(*, user: User) -> TOTPDevice:
+def totp_pending_device(*, user: User) -> SealedTOTPDevice:
     """The unconfirmed device being set up; the same secret survives a page reload."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    device = SealedTOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
+        device = SealedTOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
     return device
 
 
-def totp_secret(device: TOTPDevice) -> str:
+def totp_secret(device: SealedTOTPDevice) -> str:
     """The base32 secret that authenticator apps accept when typed by hand."""
     return base64.b32encode(device.bin_key).decode()
 
 
-def totp_qr_svg(device: TOTPDevice) -> str:
+def totp_qr_svg(device: SealedTOTPDevice) -> str:
     """The otpauth:// URL as an inline SVG: no image request, no script (CSP)."""
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, border=2)
     return image.to_string(encoding="unicode")
 
 
-def totp_confirm(*, user: User, device: TOTPDevice, code: str) -> list[str] | None:
+def totp_confirm(*, user: User, device: SealedTOTPDevice, code: str) -> list[str] | None:
     """Confirm the device with a typed code; returns fresh recovery codes, or None."""
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=user)
+        device = SealedTOTPDevice.objects.select_for_update().get(pk=device.pk, user=user)
         if not device.verify_token(_clean_code(code)):
             return None
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         # One authenticator at a time: a re-set-up replaces the old one.
-        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        SealedTOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         return recovery_codes_regenerate(user=user)
 
 
@@ -172,7 +171,7 @@ def two_factor_disable(*, user: User) -> None:
 def _accepts(device: Device, code: str) -> bool:
     # App codes are digits; recovery codes are letters and digits. Trying a code only
     # on the kind of device it can belong to keeps a typo from throttling both.
-    if isinstance(device, TOTPDevice) and not code.isdigit():
+    if isinstance(device, SealedTOTPDevice) and not code.isdigit():
         return False
     if isinstance(device, StaticDevice) and code.isdigit() and len(code) == 6:
         return False

@@ -6,15 +6,15 @@ from dataclasses import dataclass
 
 import pytest
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
+from accounts.models import SealedTOTPDevice
 from conftest import PASSWORD
 
 
 @dataclass
 class TwoFactor:
-    device: TOTPDevice
+    device: SealedTOTPDevice
     recovery_codes: list[str]
 
     def code(self, *, ahead: int = 0) -> str:
@@ -25,7 +25,7 @@ class TwoFactor:
 
 @pytest.fixture
 def alice_2fa(alice) -> TwoFactor:
-    device = TOTPDevice.objects.create(user=alice, name="Phone", confirmed=True)
+    device = SealedTOTPDevice.objects.create(user=alice, name="Phone", confirmed=True)
     codes = services.recovery_codes_regenerate(user=alice)
     return TwoFactor(device=device, recovery_codes=codes)
 

@@ -5,9 +5,9 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
+from accounts.models import SealedTOTPDevice
 from conftest import PASSWORD
 from platforms.models import Collection, CollectionItem, Connection, Track
 from syncing.models import Run, SyncPair
@@ -35,7 +35,7 @@ def _give_data_to(user, n: int) -> None:
     )
     Run.objects.create(pair=pair, user=user)
     services.api_token_create(user=user, name="script")
-    TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+    SealedTOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
     services.recovery_codes_regenerate(user=user)
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     account = SocialAccount.objects.create(user=user, provider="spotify", uid=f"sp-{n}")

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django_otp.plugins.otp_static.models import StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import SealedTOTPDevice
 from accounts.tests.conftest import log_in
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +84,7 @@ def test_when_two_factor_is_off_on_the_server_devices_are_not_asked_for(
 def test_setting_up_totp_shows_a_qr_code_and_needs_a_typed_code(alice_client, alice):
     page = alice_client.get("/settings/two-factor/set-up/").content.decode()
     assert "<svg" in page
-    device = TOTPDevice.objects.get(user=alice, confirmed=False)
+    device = SealedTOTPDevice.objects.get(user=alice, confirmed=False)
 
     response = alice_client.post("/settings/two-factor/set-up/", {"code": "123456"})
     assert "did not match" in response.content.decode()
@@ -104,7 +106,7 @@ def test_recovery_codes_are_shown_once(alice_client, alice):
     from django_otp.oath import totp
 
     alice_client.get("/settings/two-factor/set-up/")
-    device = TOTPDevice.objects.get(user=alice)
+    device = SealedTOTPDevice.objects.get(user=alice)
     alice_client.post("/settings/two-factor/set-up/", {"code": f"{totp(device.bin_key):06d}"})
 
     first = alice_client.get("/settings/two-factor/recovery-codes/").content.decode()
@@ -133,12 +135,12 @@ def test_regenerating_recovery_codes_retires_the_old_ones(alice_client, alice, a
 def test_turning_two_factor_off_asks_for_a_current_code(alice_client, alice, alice_2fa):
     response = alice_client.post("/settings/two-factor/turn-off/", {"code": "999999"})
     assert response.status_code == 200
-    assert TOTPDevice.objects.filter(user=alice).exists()
+    assert SealedTOTPDevice.objects.filter(user=alice).exists()
 
-    TOTPDevice.objects.filter(user=alice).update(throttling_failure_count=0)
+    SealedTOTPDevice.objects.filter(user=alice).update(throttling_failure_count=0)
     response = alice_client.post("/settings/two-factor/turn-off/", {"code": alice_2fa.code()})
     assert response.url == "/settings/"
-    assert not TOTPDevice.objects.filter(user=alice).exists()
+    assert not SealedTOTPDevice.objects.filter(user=alice).exists()
     assert not StaticToken.objects.filter(device__user=alice).exists()
 
 
@@ -148,7 +150,7 @@ def test_two_factor_cannot_be_turned_off_where_it_is_required(
     settings.MUSICSYNC_2FA = "required"
     response = alice_client.post("/settings/two-factor/turn-off/", {"code": alice_2fa.code()})
     assert response.url == "/settings/"
-    assert TOTPDevice.objects.filter(user=alice).exists()
+    assert SealedTOTPDevice.objects.filter(user=alice).exists()
 
 
 # --- required mode --------------------------------------------------------------------
@@ -236,3 +238,38 @@ def test_people_who_are_not_staff_never_see_the_admin(client, alice, alice_2fa):
     response = client.get("/admin/", follow=True)
     assert response.redirect_chain[-1][0] == "/"
     assert "for operators" in response.content.decode()
+
+
+def test_the_authenticator_secret_is_encrypted_at_rest(alice_client, alice):
+    alice_client.get("/settings/two-factor/set-up/")
+    device = SealedTOTPDevice.objects.get(user=alice)
+
+    stored = (
+        SealedTOTPDevice.objects.annotate(raw=Cast("key", TextField()))
+        .values_list("raw", flat=True)
+        .get(pk=device.pk)
+    )
+
+    assert stored.startswith("fernet:")
+    assert device.key not in stored
+    assert len(device.bin_key) == 20  # what the app was given, read back through the field
+
+
+def test_a_device_set_up_before_sealing_is_moved_and_still_accepts_its_codes(alice):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    # As before the migration: django-otp's own table, secret in plain hex.
+    executor = MigrationExecutor(connection)
+    executor.migrate([("accounts", "0002_api_tokens")])
+    TOTPDevice.objects.create(user_id=alice.pk, name="Phone", key="ab" * 20, confirmed=True)
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert not TOTPDevice.objects.exists()
+    device = SealedTOTPDevice.objects.get(user=alice)
+    assert device.key == "ab" * 20 and device.confirmed
+    assert device.verify_token(f"{totp(device.bin_key):06d}")

@@ -153,3 +153,16 @@ def test_the_quota_ledger_shows_totals_per_day(operator, alice, bob):
 
     assert "YouTube quota per Pacific day" in text
     assert "3,000" in text and "7,000" in text and "30%" in text
+
+
+def test_operators_see_a_persons_authenticator_but_never_its_secret(operator, alice):
+    from accounts.models import SealedTOTPDevice
+
+    device = SealedTOTPDevice.objects.create(user=alice, name="Phone", confirmed=True)
+
+    listing = _text(operator.get(reverse("admin:accounts_sealedtotpdevice_changelist")))
+    page = _text(operator.get(reverse("admin:accounts_sealedtotpdevice_change", args=[device.pk])))
+
+    assert "Phone" in listing and alice.email in listing
+    assert device.key not in listing and device.key not in page
+    assert operator.get(reverse("admin:accounts_sealedtotpdevice_add")).status_code == 403
