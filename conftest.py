@@ -118,6 +118,12 @@ def worker(broker, transactional_db):
     worker.start()
     yield worker
     worker.stop()
+    # The worker's hook stays on the (process-wide) broker after stop(): a queue declared
+    # in a later test would get a consumer from this dead worker, which takes messages
+    # that no thread then runs (a later test's run sat queued for a minute).
+    broker.middleware[:] = [
+        m for m in broker.middleware if getattr(m, "worker", None) is not worker
+    ]
 
 
 @pytest.fixture
