@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Count
 
-from accounts.models import SealedTOTPDevice, User
+from accounts.models import SealedRecoveryDevice, SealedTOTPDevice, User
 
 
 @admin.register(User)
@@ -34,3 +35,23 @@ class SealedTOTPDeviceAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # made by the person, with their app, on the settings page
+
+
+@admin.register(SealedRecoveryDevice)
+class SealedRecoveryDeviceAdmin(admin.ModelAdmin):
+    """How many recovery codes a person has left; the codes themselves are never shown."""
+
+    list_display = ["user", "codes_left", "created_at", "last_used_at"]
+    search_fields = ["user__email"]
+    fields = ["user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(codes_left=Count("codes"))
+
+    @admin.display(ordering="codes_left")
+    def codes_left(self, device: SealedRecoveryDevice) -> int:
+        return device.codes_left
+
+    def has_add_permission(self, request) -> bool:
+        return False  # made by the person when they set up two-factor

@@ -16,9 +16,15 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp import devices_for_user, user_has_device
 from django_otp.models import Device, VerifyNotAllowed
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_static.models import StaticToken
 
-from accounts.models import ApiToken, SealedTOTPDevice, User
+from accounts.models import (
+    ApiToken,
+    SealedRecoveryCode,
+    SealedRecoveryDevice,
+    SealedTOTPDevice,
+    User,
+)
 
 # --- API tokens ---------------------------------------------------------------------
 
@@ -122,15 +128,18 @@ def totp_confirm(*, user: User, device: SealedTOTPDevice, code: str) -> list[str
 def recovery_codes_regenerate(*, user: User) -> list[str]:
     """New single-use codes; every older code stops working."""
     with transaction.atomic():
-        StaticDevice.objects.filter(user=user).delete()
-        device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+        SealedRecoveryDevice.objects.filter(user=user).delete()
+        device = SealedRecoveryDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+        # django-otp's generator: 8 base32 characters each.
         codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-        StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+        SealedRecoveryCode.objects.bulk_create(
+            SealedRecoveryCode(device=device, code=c) for c in codes
+        )
     return codes
 
 
 def recovery_codes_left(*, user: User) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return SealedRecoveryCode.objects.filter(device__user=user, device__confirmed=True).count()
 
 
 @dataclass(frozen=True)
@@ -173,7 +182,7 @@ def _accepts(device: Device, code: str) -> bool:
     # on the kind of device it can belong to keeps a typo from throttling both.
     if isinstance(device, SealedTOTPDevice) and not code.isdigit():
         return False
-    if isinstance(device, StaticDevice) and code.isdigit() and len(code) == 6:
+    if isinstance(device, SealedRecoveryDevice) and code.isdigit() and len(code) == 6:
         return False
     return device.verify_token(code)
 

@@ -3,12 +3,16 @@ from __future__ import annotations
 import pytest
 from django.db.models import TextField
 from django.db.models.functions import Cast
-from django_otp.plugins.otp_static.models import StaticToken
 
-from accounts.models import SealedTOTPDevice
+from accounts.models import SealedRecoveryCode, SealedRecoveryDevice, SealedTOTPDevice
 from accounts.tests.conftest import log_in
 
 pytestmark = pytest.mark.django_db
+
+
+def stored_codes(user) -> list[str]:
+    # Through the field, which decrypts them.
+    return list(SealedRecoveryCode.objects.filter(device__user=user).values_list("code", flat=True))
 
 
 def test_without_a_device_the_password_alone_logs_in(client, alice):
@@ -59,7 +63,7 @@ def test_a_recovery_code_works_once(client, alice, alice_2fa):
     response = client.post("/accounts/login/two-factor/", {"code": code})
     assert response.status_code == 200
     assert client.get("/").status_code == 302
-    assert StaticToken.objects.filter(device__user=alice).count() == 9
+    assert SealedRecoveryCode.objects.filter(device__user=alice).count() == 9
 
 
 def test_the_code_page_without_a_login_in_progress_goes_back_to_login(client):
@@ -110,7 +114,7 @@ def test_recovery_codes_are_shown_once(alice_client, alice):
     alice_client.post("/settings/two-factor/set-up/", {"code": f"{totp(device.bin_key):06d}"})
 
     first = alice_client.get("/settings/two-factor/recovery-codes/").content.decode()
-    codes = list(StaticToken.objects.filter(device__user=alice).values_list("token", flat=True))
+    codes = stored_codes(alice)
     assert len(codes) == 10
     assert all(code in first for code in codes)
 
@@ -127,7 +131,7 @@ def test_regenerating_recovery_codes_retires_the_old_ones(alice_client, alice, a
 
     response = alice_client.post("/settings/two-factor/recovery-codes/")
     assert response.url == "/settings/two-factor/recovery-codes/"
-    new_codes = set(StaticToken.objects.filter(device__user=alice).values_list("token", flat=True))
+    new_codes = set(stored_codes(alice))
     assert len(new_codes) == 10
     assert not new_codes & set(alice_2fa.recovery_codes)
 
@@ -141,7 +145,7 @@ def test_turning_two_factor_off_asks_for_a_current_code(alice_client, alice, ali
     response = alice_client.post("/settings/two-factor/turn-off/", {"code": alice_2fa.code()})
     assert response.url == "/settings/"
     assert not SealedTOTPDevice.objects.filter(user=alice).exists()
-    assert not StaticToken.objects.filter(device__user=alice).exists()
+    assert not SealedRecoveryCode.objects.filter(device__user=alice).exists()
 
 
 def test_two_factor_cannot_be_turned_off_where_it_is_required(
@@ -255,16 +259,19 @@ def test_the_authenticator_secret_is_encrypted_at_rest(alice_client, alice):
     assert len(device.bin_key) == 20  # what the app was given, read back through the field
 
 
-def test_a_device_set_up_before_sealing_is_moved_and_still_accepts_its_codes(alice):
+def test_devices_set_up_before_sealing_are_moved_and_still_accept_their_codes(alice):
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
     from django_otp.oath import totp
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     # As before the migration: django-otp's own table, secret in plain hex.
     executor = MigrationExecutor(connection)
     executor.migrate([("accounts", "0002_api_tokens")])
     TOTPDevice.objects.create(user_id=alice.pk, name="Phone", key="ab" * 20, confirmed=True)
+    static = StaticDevice.objects.create(user_id=alice.pk, name="Recovery codes", confirmed=True)
+    StaticToken.objects.create(device=static, token="abcd2345")
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
@@ -273,3 +280,19 @@ def test_a_device_set_up_before_sealing_is_moved_and_still_accepts_its_codes(ali
     device = SealedTOTPDevice.objects.get(user=alice)
     assert device.key == "ab" * 20 and device.confirmed
     assert device.verify_token(f"{totp(device.bin_key):06d}")
+    assert not StaticDevice.objects.exists()
+    recovery = SealedRecoveryDevice.objects.get(user=alice)
+    assert recovery.verify_token("abcd2345")
+    assert not recovery.verify_token("abcd2345")
+
+
+def test_recovery_codes_are_encrypted_at_rest(alice, alice_2fa):
+    stored = list(
+        SealedRecoveryCode.objects.filter(device__user=alice)
+        .annotate(raw=Cast("code", TextField()))
+        .values_list("raw", flat=True)
+    )
+
+    assert len(stored) == 10 and all(raw.startswith("fernet:") for raw in stored)
+    assert not any(code in raw for code in alice_2fa.recovery_codes for raw in stored)
+    assert sorted(stored_codes(alice)) == sorted(alice_2fa.recovery_codes)

@@ -166,3 +166,18 @@ def test_operators_see_a_persons_authenticator_but_never_its_secret(operator, al
     assert "Phone" in listing and alice.email in listing
     assert device.key not in listing and device.key not in page
     assert operator.get(reverse("admin:accounts_sealedtotpdevice_add")).status_code == 403
+
+
+def test_operators_see_how_many_recovery_codes_are_left_but_never_the_codes(operator, alice):
+    from accounts.models import SealedRecoveryDevice
+    from accounts.services import recovery_codes_regenerate
+
+    codes = recovery_codes_regenerate(user=alice)
+    device = SealedRecoveryDevice.objects.get(user=alice)
+
+    listing = _text(operator.get(reverse("admin:accounts_sealedrecoverydevice_changelist")))
+    change = reverse("admin:accounts_sealedrecoverydevice_change", args=[device.pk])
+    page = _text(operator.get(change))
+
+    assert alice.email in listing and ">10<" in listing
+    assert not any(code in listing or code in page for code in codes)
