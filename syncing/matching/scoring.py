@@ -187,6 +187,17 @@ def _name_found(name: str, text: str, squashed: str) -> float:
     return 0.0
 
 
+@lru_cache(maxsize=4096)
+def _initials(name: str) -> str:
+    """ "n w a" -> "nwa" (written with dots), "nine inch nails" -> "nin"; else ""."""
+    parts = name.split()
+    if len(parts) >= 2 and all(len(p) == 1 for p in parts):
+        return "".join(parts)
+    if len(parts) >= 3 and all(p.isalpha() for p in parts):
+        return "".join(p[0] for p in parts)
+    return ""
+
+
 _NAME_FILLERS = frozenset({"the", "and", "los", "las", "del", "des", "der", "die", "les", "von"})
 
 
@@ -251,6 +262,14 @@ def _evidence(spotify: Parsed, video: Parsed) -> _Evidence:
                 if i == where or seg.text.split(" ", 1)[0] not in first_words:
                     continue
                 if seg.names and _short_form(seg.names[0], name):
+                    found, segment, is_lead = 0.85, i, True
+                    break
+        if not found and where >= 0:
+            # "NWA - Alwayz Into Somethin'" for N.W.A., "NIN - ..." for Nine Inch Nails: the
+            # artist part is the name's letters run together.
+            letters = _initials(name)
+            for i, seg in enumerate(video.segments):
+                if i != where and letters and seg.names and seg.names[0] == letters:
                     found, segment, is_lead = 0.85, i, True
                     break
         if not found:

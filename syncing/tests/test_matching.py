@@ -505,6 +505,22 @@ def test_it_tells_a_part_two_in_roman_numerals_from_the_first():
     assert match(song, [part_two]).choice is None
 
 
+def test_it_knows_a_band_by_its_initials():
+    dotted = spotify("Paper Lanterns", "M.S.E.")
+    long_name = spotify("Paper Lanterns", "Mira Solis Ensemble")
+    initials = video("MSE - Paper Lanterns (Official Video)", "RetroUploads")
+
+    assert picked(dotted, [initials]) is initials
+    assert picked(long_name, [initials]) is initials
+    # Initials name the artist, not the song: another title is still another song.
+    assert match(long_name, [video("MSE - Quiet Harbor", "RetroUploads")]).choice is None
+    # Two words are too few to make initials worth trusting.
+    assert (
+        match(spotify("Paper Lanterns", "Mira Solis"), [video("MS - Paper Lanterns", "x")]).choice
+        is None
+    )
+
+
 def test_it_reads_a_part_number_however_it_is_written():
     # "Pt. II", "Part Two", "part 2": one part, however each side spells it.
     song = spotify("Night Drive, Pt. II", "Mira Solis")
