@@ -43,7 +43,8 @@ _STATUS_CLASS = {
     Run.Status.RUNNING: "tag-run",
     Run.Status.QUEUED: "tag-run",
 }
-_TRIGGER_TAG = {Run.Trigger.UNDO: "Undo", Run.Trigger.RETRY: "Retry"}
+# Triggers worth a tag of their own beside the status.
+_TAGGED_TRIGGERS = (Run.Trigger.UNDO, Run.Trigger.RETRY)
 
 
 def _tag(label: str, colour: str = "") -> SafeString:
@@ -57,8 +58,8 @@ def run_status(run: Run) -> SafeString:
     parts = [_tag(Run.Status(status).label, _STATUS_CLASS[status])]
     if run.dry_run:
         parts.append(_tag("Dry run"))
-    if run.trigger in _TRIGGER_TAG:
-        parts.append(_tag(_TRIGGER_TAG[run.trigger]))
+    if run.trigger in _TAGGED_TRIGGERS:
+        parts.append(_tag(run.get_trigger_display()))
     return mark_safe(" ".join(parts))  # noqa: S308 - every part is escaped by format_html
 
 
