@@ -140,7 +140,7 @@ VERSION_MARKERS: dict[str, tuple[str, ...]] = {
         "concert",
     ),
     "remix": ("remix", "rmx", "remixed", "bootleg", "mashup", "vip mix", "club mix", "flip"),
-    "cover": ("cover", "covered by", "covers"),
+    "cover": ("cover", "covered by", "covers", "remake", "tribute to", "a tribute"),
     "acoustic": ("acoustic", "acustico", "acustica", "acoustique", "akustik", "akustisch"),
     # "Sing-Along" uploads (Disney, kids' channels) are lyric videos of the original
     # recording, vocals and all: not karaoke.

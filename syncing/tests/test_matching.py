@@ -198,6 +198,18 @@ def test_it_rejects_a_cover_when_no_original_is_offered():
     assert "candidate is cover" in result.ranked[0].reasons
 
 
+def test_it_reads_a_remake_or_a_tribute_as_a_cover():
+    """Another singer's "(Mira Solis Remake)" or "A Tribute to Mira Solis" is not her song."""
+    remake = video("Jonah Pike - Paper Lanterns (Mira Solis Remake)", "Jonah Pike")
+    tribute = video("Lanterns: A Tribute to Mira Solis - Paper Lanterns - Ivy Lane", "Tribute Hall")
+    for other in (remake, tribute):
+        result = match(LANTERNS, [other])
+        assert result.choice is None
+        assert "candidate is cover" in result.ranked[0].reasons
+    original = video("Mira Solis - Paper Lanterns (Official Audio)", "Mira Solis")
+    assert picked(LANTERNS, [remake, tribute, original]) is original
+
+
 def test_it_accepts_a_cover_when_the_source_is_one():
     song = spotify("Paper Lanterns - Cover", "Jonah Pike")
     cover = video("Jonah Pike - Paper Lanterns (Mira Solis Cover)", "Jonah Pike")
