@@ -426,6 +426,9 @@ def _add(variants: list[str], text: str) -> None:
         variants.append(text)
 
 
+_PART_ONLY_RE = re.compile(r"part \d+")
+
+
 def _trailing_versions(core: str) -> tuple[str, frozenset[str]]:
     """ "night drive remix" -> ("night drive", {"remix"}); "live forever" is left alone."""
     parts = core.split()
@@ -495,6 +498,11 @@ def _parse_spotify(
         # "[Paper Lanterns] (with Ivy Lane)": the title itself is in brackets.
         core = next((words(b) for b in brackets if not remove_feat(words(b))[1]), words(folded))
     core, tail_versions = _trailing_versions(core)
+    # "I Need a Girl (Pt. 1)": a part number in brackets is part of the title.
+    parts = [b for b in brackets if _PART_ONLY_RE.fullmatch(words(b))]
+    if parts:
+        core = " ".join([core, *(words(b) for b in parts)])
+        brackets = [b for b in brackets if b not in parts]
     qualifiers = [words(b) for b in brackets] + [words(suffix)]
     versions = version_tags(" | ".join(qualifiers)) | tail_versions
     featured: list[str] = split_artists(head_feat) if head_feat else []
@@ -567,8 +575,13 @@ def _read_part(raw: str, bracket: bool) -> _Part | None:
     noise = not before or is_noise(before, bracket=bracket)
     variants: list[str] = []
     if not noise:
-        _add(variants, before)
-        _add(variants, strip_trailing_noise(before))
+        plain = strip_trailing_noise(before)
+        variants = [before] if plain == before else [before, plain]
+        # "911 REMIX" outside brackets: also read without the version words, which
+        # the versions check weighs on its own. The last variant stays as written.
+        unversioned = _trailing_versions(plain)[0]
+        if unversioned not in variants:
+            variants.insert(len(variants) - 1, unversioned)
     work = not noise and (
         bool(_WORK_RE.search(before)) or (bracket and bool(_FROM_WORK_RE.match(before)))
     )

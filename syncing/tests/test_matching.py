@@ -543,6 +543,28 @@ def test_it_reads_a_part_number_however_it_is_written():
     assert match(song, [other_part]).choice is None
 
 
+def test_it_keeps_a_part_number_in_brackets_as_part_of_the_title():
+    song = spotify("Night Drive (Pt. 2) [feat. Kai Varga]", "Mira Solis")
+    right = video("Mira Solis ft. Kai Varga - Night Drive Part 2 (Official Video)", "MS")
+    other_part = video("Mira Solis ft. Kai Varga - Night Drive Part 3 (Official Video)", "MS")
+
+    assert picked(song, [other_part, right]) is right
+    assert match(song, [other_part]).choice is None
+
+
+def test_it_reads_a_version_word_written_outside_brackets():
+    # "911 REMIX": the title is "911", and it is the remix (short titles show it most).
+    upload = video("Mira Solis, Kai Varga - 911 REMIX (Video Oficial)", "Mira Solis")
+    remix = spotify("911 (Remix)", "Mira Solis")
+    studio = spotify("911", "Mira Solis")
+
+    assert picked(remix, [upload]) is upload
+    assert picked(upload, [studio, remix]) is remix
+    result = match(studio, [upload])
+    assert result.choice is None
+    assert "candidate is remix" in result.ranked[0].reasons
+
+
 def test_it_repairs_a_title_whose_accents_were_mangled_on_the_way():
     # UTF-8 read as Latin-1: "Mío" arrives as "MÃ\u00ado" (the í became two characters).
     song = spotify("Mío", "Lena Duarte")
