@@ -71,8 +71,11 @@ class PairSettingsForm(forms.Form):
     SETTINGS = ("target_name", "mode", "strict", "keep_order", "keep_duplicates", "schedule")
 
     def settings_values(self) -> dict[str, Any]:
-        data = {name: self.cleaned_data[name] for name in (*self.SETTINGS, "enabled")}
-        data["target_name"] = (data["target_name"] or "").strip()
+        # A pair with a target has no "target_name" field: the playlist has its own name.
+        names = [name for name in (*self.SETTINGS, "enabled") if name in self.fields]
+        data = {name: self.cleaned_data[name] for name in names}
+        if "target_name" in data:
+            data["target_name"] = (data["target_name"] or "").strip()
         return data
 
 

@@ -282,6 +282,24 @@ def test_editing_a_pair_changes_its_mode_and_schedule(alice, alice_client):
     assert "settings are saved" in _text(response)
 
 
+def test_editing_a_pair_with_a_target_playlist_saves_and_previews(alice, alice_client):
+    spotify, youtube = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify), target=build.playlist(youtube, "Theirs"))
+    url = reverse("syncing:pair_edit", args=[pair.pk])
+    settings = {"mode": "two_way", "schedule": "daily", "enabled": "on"}
+
+    page = alice_client.get(url)
+    preview = alice_client.post(url, {**settings, "action": "preview"})
+    saved = alice_client.post(url, settings, follow=True)
+
+    assert "target_name" not in _text(page)
+    assert preview.status_code == 200
+    assert saved.status_code == 200
+    pair.refresh_from_db()
+    assert (pair.mode, pair.schedule, pair.target.name) == ("two_way", "daily", "Theirs")
+    assert "settings are saved" in _text(saved)
+
+
 def test_deleting_a_pair_removes_it_and_says_nothing_was_removed(alice, alice_client):
     spotify, _ = build.two_connected(alice)
     pair = build.pair(alice, build.playlist(spotify))
