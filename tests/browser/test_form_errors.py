@@ -1,0 +1,28 @@
+"""What a person sees when an htmx form is refused, and pages with very long names."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from platforms.tests import library_builders as build
+from syncing.models import ReviewItem
+from tests.browser.test_accounts_flow import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_link_that_is_not_a_track_says_so_in_the_review_queue(page: Page, live_server, alice):
+    spotify, _ = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify))
+    song = build.track("spotify", 7, title="Glass Harbour")
+    ReviewItem.objects.create(user=alice, pair=pair, source=song, target_platform="youtube")
+    log_in(page, live_server.url, email=alice.email)
+    page.goto(f"{live_server.url}/sync/review/")
+
+    page.get_by_label("Or paste a YouTube link").fill("https://example.com/not-a-video")
+    page.get_by_role("button", name="Use link").click()
+
+    card = page.locator(".review-item", has_text="Glass Harbour")
+    expect(card).to_contain_text("Paste a Spotify track link or a YouTube video link")
+    assert ReviewItem.objects.get().status == ReviewItem.Status.OPEN
