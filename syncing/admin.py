@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -123,12 +124,22 @@ class SyncPairAdmin(admin.ModelAdmin):
 
     @admin.action(description="Run now")
     def run_now(self, request: HttpRequest, queryset: QuerySet) -> None:
-        runs = [run_start(pair=pair, trigger=Run.Trigger.MANUAL) for pair in queryset]
-        self.message_user(
-            request,
-            f"Queued or joined {len(runs)} run(s): {', '.join(f'#{r.pk}' for r in runs)}.",
-            messages.SUCCESS,
-        )
+        runs = []
+        for pair in queryset:
+            try:
+                runs.append(run_start(pair=pair, trigger=Run.Trigger.MANUAL))
+            except ValidationError as error:
+                self.message_user(
+                    request,
+                    f"Pair #{pair.pk} not started: {' '.join(error.messages)}",
+                    messages.ERROR,
+                )
+        if runs:
+            self.message_user(
+                request,
+                f"Queued or joined {len(runs)} run(s): {', '.join(f'#{r.pk}' for r in runs)}.",
+                messages.SUCCESS,
+            )
 
 
 @admin.register(Run)

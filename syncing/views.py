@@ -241,12 +241,18 @@ def pair_run(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @sync_trigger_limit
 def runs_start_all(request: HttpRequest) -> HttpResponse:
-    runs = run_services.runs_start_all(user=request.user, trigger=Run.Trigger.MANUAL)
+    runs, refused = run_services.runs_start_all(user=request.user, trigger=Run.Trigger.MANUAL)
     if runs:
-        messages.success(request, f"Started {len(runs)} sync run(s).")
-    else:
+        messages.success(request, f"Started {len(runs)} sync {_plural(len(runs), 'run')}.")
+    for pair, why in refused:
+        messages.error(request, f"Not started: {pair}. {why}")
+    if not runs and not refused:
         messages.info(request, "No enabled pairs to sync.")
     return redirect("dashboard")
+
+
+def _plural(count: int, word: str) -> str:
+    return word if count == 1 else f"{word}s"
 
 
 # --- Runs ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from platforms.models import Collection, Connection
+from platforms.models import Collection, Connection, Platform
 from syncing.models import Run, SyncPair
 
 EDITABLE_FIELDS = {
@@ -30,6 +30,24 @@ def first_run_time(*, schedule: str, now: datetime | None = None) -> datetime | 
         return None
     now = now or timezone.now()
     return now + interval * random.random()
+
+
+def pair_sync_blocker(*, pair: SyncPair) -> str:
+    """Why the pair can't sync now (one of its platforms is not connected), or ""."""
+    platforms = (pair.source.platform, pair.target_platform)
+    states = dict(
+        Connection.objects.filter(user_id=pair.user_id, platform__in=platforms).values_list(
+            "platform", "state"
+        )
+    )
+    for platform in platforms:
+        name = Platform(platform).label
+        state = states.get(platform)
+        if state is None or state == Connection.State.DISCONNECTED:
+            return f"{name} is not connected: connect it on the dashboard, then sync."
+        if state == Connection.State.NEEDS_RECONNECT:
+            return f"{name} needs to be reconnected: do that on the dashboard, then sync."
+    return ""
 
 
 def _validate(pair: SyncPair) -> None:

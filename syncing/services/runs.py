@@ -100,7 +100,16 @@ def _enqueue(run_id: int, *, delay: timedelta | None = None) -> None:
 
 
 def run_start(*, pair: SyncPair, trigger: str, dry_run: bool = False, **extra) -> Run:
-    """Queues a run of the pair; if one is already active, returns that one instead."""
+    """Queues a run of the pair; if one is already active, returns that one instead.
+
+    A person's request to sync a pair whose platform is not connected is refused
+    (ValidationError) rather than left waiting; a scheduled run waits for the reconnect.
+    """
+    if trigger != Run.Trigger.SCHEDULE:
+        from syncing.services.pairs import pair_sync_blocker
+
+        if blocker := pair_sync_blocker(pair=pair):
+            raise ValidationError(blocker)
     if not dry_run:
         active = pair.runs.filter(status__in=Run.ACTIVE, dry_run=False).first()
         if active is not None:
@@ -117,9 +126,16 @@ def run_start(*, pair: SyncPair, trigger: str, dry_run: bool = False, **extra) -
     return run
 
 
-def runs_start_all(*, user, trigger: str) -> list[Run]:
-    pairs = SyncPair.objects.filter(user=user, enabled=True).select_related("source")
-    return [run_start(pair=pair, trigger=trigger) for pair in pairs]
+def runs_start_all(*, user, trigger: str) -> tuple[list[Run], list[tuple[SyncPair, str]]]:
+    """Starts every enabled pair that can sync; returns the runs and the pairs refused, why."""
+    pairs = SyncPair.objects.filter(user=user, enabled=True).select_related("source__connection")
+    runs, refused = [], []
+    for pair in pairs:
+        try:
+            runs.append(run_start(pair=pair, trigger=trigger))
+        except ValidationError as error:
+            refused.append((pair, " ".join(error.messages)))
+    return runs, refused
 
 
 def run_cancel(*, run: Run) -> bool:

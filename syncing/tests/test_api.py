@@ -199,6 +199,18 @@ def test_running_a_pair_queues_a_run_triggered_by_the_api(api, lib):
     assert body["pair"] == lib.pair.pk
 
 
+def test_running_a_pair_whose_platform_is_disconnected_is_refused(api, lib):
+    lib.youtube.state = "disconnected"
+    lib.youtube.save(update_fields=["state"])
+    queued = Run.objects.count()
+
+    response = api.post(f"/api/pairs/{lib.pair.pk}/run/")
+
+    assert response.status_code == 400
+    assert "YouTube is not connected" in str(response.json())
+    assert Run.objects.count() == queued
+
+
 def test_running_a_pair_that_is_already_running_joins_that_run(api, lib):
     response = api.post(f"/api/pairs/{lib.active_run.pair_id}/run/")
     assert response.status_code == 202

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from platforms.models import Collection
+from platforms.models import Collection, Connection
 from platforms.services import library_import
 from syncing.models import Run, SyncPair
 from syncing.services.pairs import pair_create
@@ -55,6 +55,17 @@ def test_sync_user_dry_run_writes_nothing(pair, platform_settings):
     assert "would add" in out.getvalue()
     pair.refresh_from_db()
     assert pair.target is None
+
+
+def test_sync_user_says_why_it_did_not_start_a_disconnected_pair(pair, platform_settings):
+    Connection.objects.filter(user=pair.user, platform="youtube").update(state="disconnected")
+    out = StringIO()
+
+    with pytest.raises(CommandError):
+        call_command("sync_user", "alice@example.com", stdout=out)
+
+    assert "not started: YouTube is not connected" in out.getvalue()
+    assert not Run.objects.filter(pair=pair).exists()
 
 
 def test_sync_user_says_clearly_when_the_person_does_not_exist(db):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from platforms.models import CollectionItem
+from platforms.models import CollectionItem, Connection
 from platforms.tests import library_builders as build
 from syncing.models import MatchChoice, ReviewItem, Run, RunChange, SyncPair
 
@@ -122,7 +122,32 @@ def test_sync_all_starts_a_run_for_every_enabled_pair(alice, alice_client):
     response = alice_client.post(reverse("syncing:runs_start_all"), follow=True)
 
     assert Run.objects.filter(user=alice).count() == 2
-    assert "Started 2 sync run(s)" in _text(response)
+    assert "Started 2 sync runs" in _text(response)
+
+
+def test_sync_now_is_refused_while_a_platform_is_disconnected(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify, "One"))
+    Connection.objects.filter(pk=spotify.pk).update(state=Connection.State.DISCONNECTED)
+
+    response = alice_client.post(reverse("syncing:pair_run", args=[pair.pk]), follow=True)
+
+    assert not Run.objects.exists()
+    assert "Spotify is not connected: connect it on the dashboard, then sync." in _text(response)
+
+
+def test_sync_all_says_which_pairs_it_could_not_start(alice, alice_client):
+    spotify, youtube = build.two_connected(alice)
+    build.pair(alice, build.playlist(spotify, "One"))
+    build.pair(alice, build.playlist(youtube, "Two"))
+    Connection.objects.filter(pk=youtube.pk).update(state=Connection.State.NEEDS_RECONNECT)
+
+    response = alice_client.post(reverse("syncing:runs_start_all"), follow=True)
+
+    assert not Run.objects.exists()
+    text = _text(response)
+    assert text.count("YouTube needs to be reconnected: do that on the dashboard") == 2
+    assert "Started" not in text
 
 
 def test_too_many_sync_triggers_get_a_429(alice, alice_client, settings):

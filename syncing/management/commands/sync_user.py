@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from syncing.models import Run, SyncPair
@@ -41,7 +42,12 @@ class Command(BaseCommand):
                 sync_pair.mode = mode
                 SyncPair.objects.filter(pk=sync_pair.pk).update(mode=mode)
             self.stdout.write(f"\n{sync_pair}")
-            run = run_start(pair=sync_pair, trigger=Run.Trigger.COMMAND, dry_run=dry_run)
+            try:
+                run = run_start(pair=sync_pair, trigger=Run.Trigger.COMMAND, dry_run=dry_run)
+            except ValidationError as error:
+                self.stdout.write(f"  not started: {' '.join(error.messages)}")
+                failed = True
+                continue
             if run.status == Run.Status.RUNNING:
                 self.stdout.write("  already running elsewhere; not started twice")
                 continue
