@@ -34,6 +34,9 @@ WRITE_BATCH = {Platform.SPOTIFY: 100, Platform.YOUTUBE: 1}
 LIBRARY_BATCH = {Platform.SPOTIFY: 40, Platform.YOUTUBE: 1}
 # A YouTube playlist holds at most this many items.
 PLAYLIST_LIMIT = {Platform.SPOTIFY: 10_000, Platform.YOUTUBE: 5_000}
+# The longest playlist name each accepts: YouTube refuses a longer title; Spotify's own
+# apps stop at 100 characters.
+PLAYLIST_NAME_LIMIT = {Platform.SPOTIFY: 100, Platform.YOUTUBE: 150}
 
 
 def client_for(connection: Connection) -> PlatformClient:

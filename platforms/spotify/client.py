@@ -11,6 +11,7 @@ import spotipy
 from django.conf import settings
 
 from platforms.calls import platform_call
+from platforms.clients import PLAYLIST_NAME_LIMIT
 from platforms.errors import PlatformError
 from platforms.models import Connection
 from platforms.spotify import parse
@@ -251,7 +252,11 @@ class SpotifyClient:
             "playlists.create",
             lambda sp: sp._post(
                 "me/playlists",
-                payload={"name": name[:100], "public": False, "description": description[:300]},
+                payload={
+                    "name": name[: PLAYLIST_NAME_LIMIT[Platform.SPOTIFY]],
+                    "public": False,
+                    "description": description[:300],
+                },
             ),
             idempotent=False,
         )

@@ -20,6 +20,7 @@ from googleapiclient.discovery_cache import get_static_doc
 from googleapiclient.errors import HttpError
 
 from platforms.calls import platform_call
+from platforms.clients import PLAYLIST_NAME_LIMIT
 from platforms.errors import PlatformError, QuotaExhausted
 from platforms.models import Connection
 from platforms.quota import next_quota_reset, quota_cost, quota_left_today
@@ -329,7 +330,10 @@ class YouTubeClient:
 
     def create_playlist(self, *, name: str, description: str = "") -> PlaylistInfo:
         body = {
-            "snippet": {"title": name[:150], "description": description[:5000]},
+            "snippet": {
+                "title": name[: PLAYLIST_NAME_LIMIT[Platform.YOUTUBE]],
+                "description": description[:5000],
+            },
             "status": {"privacyStatus": "private"},
         }
         raw = self._call(

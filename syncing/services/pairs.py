@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from platforms.clients import PLAYLIST_NAME_LIMIT
 from platforms.models import Collection, Connection, Platform
 from syncing.models import Run, SyncPair
 
@@ -69,6 +70,12 @@ def _validate(pair: SyncPair) -> None:
             )
     elif not (pair.target_name or "").strip():
         errors.setdefault("target_name", []).append("Name the new playlist.")
+    elif len(pair.target_name.strip()) > (limit := PLAYLIST_NAME_LIMIT[pair.target_platform]):
+        platform = Platform(pair.target_platform).label
+        errors.setdefault("target_name", []).append(
+            f"A {platform} playlist name can be at most {limit} characters; "
+            f"this one has {len(pair.target_name.strip())}."
+        )
     if pair.mode not in SyncPair.Mode.values:
         errors.setdefault("mode", []).append("Choose add only, mirror or two way.")
     if pair.schedule not in SyncPair.Schedule.values:

@@ -177,6 +177,21 @@ def _pair_form(source, target="new", **extra):
     return data
 
 
+def test_a_new_playlist_name_longer_than_youtube_allows_is_refused(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    source = build.playlist(spotify, "Road trip")
+
+    response = alice_client.post(
+        reverse("syncing:pair_new"), _pair_form(source, target_name="a" * 151)
+    )
+
+    assert response.status_code == 400
+    assert "A YouTube playlist name can be at most 150 characters; this one has 151." in _text(
+        response
+    )
+    assert not SyncPair.objects.exists()
+
+
 def test_new_pair_form_explains_each_mode(alice, alice_client):
     spotify, _ = build.two_connected(alice)
     build.playlist(spotify, "Road trip")

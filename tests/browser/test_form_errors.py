@@ -26,3 +26,18 @@ def test_a_link_that_is_not_a_track_says_so_in_the_review_queue(page: Page, live
     card = page.locator(".review-item", has_text="Glass Harbour")
     expect(card).to_contain_text("Paste a Spotify track link or a YouTube video link")
     assert ReviewItem.objects.get().status == ReviewItem.Status.OPEN
+
+
+def test_a_very_long_unbroken_name_does_not_widen_the_pages(page: Page, live_server, alice):
+    name = "Unbroken" * 18  # 144 letters, no space: within YouTube's 150
+    spotify, _ = build.two_connected(alice)
+    source = build.playlist(spotify, name, items=3, platform_id="long-name")
+    pair = build.pair(alice, source, target_name=name)
+    build.run(pair, added=3)
+    log_in(page, live_server.url, email=alice.email)
+
+    for path in ["/", "/library/playlists/", "/sync/pairs/", f"/sync/pairs/{pair.pk}/"]:
+        page.goto(f"{live_server.url}{path}")
+        expect(page.get_by_text(name).first).to_be_visible()
+        wider = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        assert wider is False, path
