@@ -125,6 +125,15 @@ def totp_confirm(*, user: User, device: SealedTOTPDevice, code: str) -> list[str
         return recovery_codes_regenerate(user=user)
 
 
+def totp_locked_for(*, device: SealedTOTPDevice) -> int:
+    """Seconds until the device takes another code after wrong ones (0: it takes one now)."""
+    device.refresh_from_db()
+    allowed, info = device.verify_is_allowed()
+    if not allowed and info and info.get("reason") == VerifyNotAllowed.N_FAILED_ATTEMPTS:
+        return _seconds_until(info["locked_until"])
+    return 0
+
+
 def recovery_codes_regenerate(*, user: User) -> list[str]:
     """New single-use codes; every older code stops working."""
     with transaction.atomic():

@@ -104,15 +104,22 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     device = services.totp_pending_device(user=user)
     form = TotpConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        codes = services.totp_confirm(user=user, device=device, code=form.cleaned_data["code"])
-        if codes is not None:
+        # After a wrong code django-otp refuses every code for a moment: say so, rather
+        # than call a right code wrong.
+        if locked_for := services.totp_locked_for(device=device):
+            form.add_error("code", _wait_text(locked_for))
+        elif codes := services.totp_confirm(
+            user=user, device=device, code=form.cleaned_data["code"]
+        ):
             otp_login(request, device)
             request.session[RECOVERY_CODES_SESSION_KEY] = codes
             messages.success(request, "Two-factor is on. Keep your recovery codes safe.")
             return redirect("two_factor_recovery_codes")
-        form.add_error(
-            "code", "That code did not match. Check your phone's clock and type the newest code."
-        )
+        else:
+            form.add_error(
+                "code",
+                "That code did not match. Check your phone's clock and type the newest code.",
+            )
     return render(
         request,
         "accounts/two_factor_setup.html",
@@ -252,8 +259,13 @@ def _two_factor_available() -> None:
 
 def _code_error(result: services.Verification) -> str:
     if result.locked_for:
-        return f"Too many wrong codes. Wait {result.locked_for} seconds, then try again."
+        return _wait_text(result.locked_for)
     return "That code is not valid. Codes from the app change every 30 seconds."
+
+
+def _wait_text(seconds: int) -> str:
+    unit = "second" if seconds == 1 else "seconds"
+    return f"Too many wrong codes. Wait {seconds} {unit}, then try again."
 
 
 def _verify_first(request: HttpRequest) -> HttpResponse:

@@ -85,6 +85,21 @@ def test_when_two_factor_is_off_on_the_server_devices_are_not_asked_for(
     assert log_in(client, alice.email).url == "/"
 
 
+def test_a_right_code_straight_after_a_wrong_one_in_set_up_says_to_wait(alice_client, alice):
+    from django_otp.oath import totp
+
+    alice_client.get("/settings/two-factor/set-up/")
+    device = SealedTOTPDevice.objects.get(user=alice, confirmed=False)
+    alice_client.post("/settings/two-factor/set-up/", {"code": "123456"})
+
+    right = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+    response = alice_client.post("/settings/two-factor/set-up/", {"code": right})
+
+    text = response.content.decode()
+    assert "Too many wrong codes. Wait 1 second, then try again." in text
+    assert "did not match" not in text
+
+
 def test_setting_up_totp_shows_a_qr_code_and_needs_a_typed_code(alice_client, alice):
     page = alice_client.get("/settings/two-factor/set-up/").content.decode()
     assert "<svg" in page
