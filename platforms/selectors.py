@@ -217,3 +217,14 @@ def collection_items_for_export(*, collection: Collection, chunk_size: int = 200
     """Every item of a collection in order, streamed, for the exports."""
     qs = CollectionItem.objects.filter(collection=collection).select_related("track")
     return qs.order_by("position").iterator(chunk_size=chunk_size)
+
+
+def pairs_using_connection_count(*, connection: Connection) -> int:
+    """How many of the person's sync pairs read from or write to this connection."""
+    from syncing.models import SyncPair
+
+    return (
+        SyncPair.objects.filter(user_id=connection.user_id)
+        .filter(Q(source__connection=connection) | Q(target_platform=connection.platform))
+        .count()
+    )

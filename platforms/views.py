@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from platforms import selectors
 from platforms.exports import FORMATS, export_response
@@ -147,9 +147,17 @@ def connection_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def connection_disconnect_view(request: HttpRequest, pk: int) -> HttpResponse:
     connection = selectors.get_connection_for_user(user=request.user, pk=pk)
+    if request.method == "GET":
+        # Pairs stop syncing until the person connects again: say which, and ask first.
+        pair_count = selectors.pairs_using_connection_count(connection=connection)
+        return render(
+            request,
+            "platforms/connection_disconnect.html",
+            {"connection": connection, "pair_count": pair_count},
+        )
     connection_disconnect(connection=connection)
     messages.success(
         request,

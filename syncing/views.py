@@ -179,9 +179,14 @@ def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def pair_delete(request: HttpRequest, pk: int) -> HttpResponse:
     pair = selectors.get_pair_for_user(user=request.user, pk=pk)
+    if request.method == "GET":
+        # Deleting takes the run history with it: ask first, on a page of its own.
+        return render(
+            request, "syncing/pair_delete.html", {"pair": pair, "run_count": pair.runs.count()}
+        )
     name = str(pair)
     pair_services.pair_delete(pair=pair)
     messages.success(request, f"Deleted the pair {name}. Nothing was removed from your playlists.")

@@ -215,6 +215,20 @@ def test_a_connection_needing_reconnect_is_not_imported(alice, alice_client):
     assert "Reconnect Spotify before importing" in response.text
 
 
+def test_disconnecting_asks_first_and_says_which_pairs_stop(alice, alice_client):
+    spotify, youtube = build.two_connected(alice)
+    build.pair(alice, build.playlist(spotify, "One"))
+    build.pair(alice, build.playlist(spotify, "Two"))
+    url = reverse("platforms:connection_disconnect", args=[youtube.pk])
+
+    page = alice_client.get(url)
+
+    assert "Disconnect YouTube?" in page.text
+    assert "your 2 pairs that use YouTube: they don't sync until you connect again" in page.text
+    youtube.refresh_from_db()
+    assert youtube.state == "active"
+
+
 def test_bob_cannot_refresh_or_disconnect_alices_connection(alice, bob, client):
     spotify = build.connect(alice)
     client.force_login(bob)
@@ -223,6 +237,9 @@ def test_bob_cannot_refresh_or_disconnect_alices_connection(alice, bob, client):
     assert (
         client.post(reverse("platforms:connection_disconnect", args=[spotify.pk])).status_code
         == 404
+    )
+    assert (
+        client.get(reverse("platforms:connection_disconnect", args=[spotify.pk])).status_code == 404
     )
 
 

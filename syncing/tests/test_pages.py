@@ -340,6 +340,21 @@ def test_editing_a_pair_with_a_target_playlist_saves_and_previews(alice, alice_c
     assert "settings are saved" in _text(saved)
 
 
+def test_deleting_a_pair_asks_first_and_says_what_goes_with_it(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify))
+    build.run(pair)
+    build.run(pair)
+
+    page = alice_client.get(reverse("syncing:pair", args=[pair.pk]))
+    confirm = alice_client.get(reverse("syncing:pair_delete", args=[pair.pk]))
+
+    assert reverse("syncing:pair_delete", args=[pair.pk]) in _text(page)
+    assert "Delete this pair?" in _text(confirm)
+    assert "its 2 runs and their change logs go with it" in _text(confirm)
+    assert SyncPair.objects.filter(pk=pair.pk).exists()
+
+
 def test_deleting_a_pair_removes_it_and_says_nothing_was_removed(alice, alice_client):
     spotify, _ = build.two_connected(alice)
     pair = build.pair(alice, build.playlist(spotify))
