@@ -7,7 +7,8 @@ from django.contrib.admin import apps as admin_apps
 class AccountsConfig(AppConfig):
     default = True
     name = "accounts"
-    verbose_name = "Accounts"
+    # allauth's own app is "Accounts" in the admin too; two sections of one name confuse.
+    verbose_name = "People and sign-in"
 
     def ready(self) -> None:
         from accounts import checks  # noqa: F401  (registers the system checks)

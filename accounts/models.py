@@ -116,7 +116,8 @@ class SealedRecoveryDevice(TimestampMixin, ThrottlingMixin, Device):
     """
 
     class Meta(Device.Meta):
-        verbose_name = "recovery codes"
+        verbose_name = "set of recovery codes"
+        verbose_name_plural = "recovery codes"
 
     def get_throttle_factor(self) -> int:
         return getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1)

@@ -3,12 +3,13 @@ from django.urls import include, path
 
 from musicsync.health import health, live
 from musicsync.metrics import metrics_view
-from musicsync.views import home
+from musicsync.views import favicon, home
 
 urlpatterns = [
     path("", home, name="dashboard"),
     path("health", health, name="health"),
     path("health/live", live, name="health_live"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     # allauth's pages, with rate limits and the two-factor step in front.
     path("accounts/", include("accounts.auth_urls")),

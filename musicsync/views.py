@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from platforms.models import Platform
@@ -40,3 +41,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.htmx and request.htmx.target == "live":
         template += "#live"
     return render(request, template, context)
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's, the API's)."""
+    return redirect(static("img/favicon.svg"))

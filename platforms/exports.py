@@ -50,10 +50,11 @@ def csv_safe(value: Any) -> str:
 
 
 def item_record(item: CollectionItem, platform: str) -> dict[str, Any]:
+    """One item as the export shows it; positions count from 1, as the pages do."""
     track = item.track
     if track is None:
         return {
-            "position": item.position,
+            "position": item.position + 1,
             "title": "",
             "artists": [],
             "album": "",
@@ -67,7 +68,7 @@ def item_record(item: CollectionItem, platform: str) -> dict[str, Any]:
             "added_at": item.added_at.isoformat() if item.added_at else None,
         }
     return {
-        "position": item.position,
+        "position": item.position + 1,
         "title": track.title,
         "artists": list(track.artists or []),
         "album": track.album,
@@ -132,7 +133,8 @@ def m3u_lines(collection: Collection, items: Iterable[CollectionItem]) -> Iterat
         if track is None or not track.available:
             continue
         seconds = round(track.duration_ms / 1000) if track.duration_ms else -1
-        who = track.artist_line
+        # "Mira Solis - Topic" is YouTube Music's channel for Mira Solis: the artist.
+        who = track.artist_line.removesuffix(" - Topic")
         label = f"{who} - {track.title}" if who else track.title
         yield f"#EXTINF:{seconds},{_one_line(label)}\n{track.url}\n"
 
@@ -141,7 +143,8 @@ WRITERS = {"csv": csv_lines, "json": json_chunks, "m3u": m3u_lines}
 
 
 def export_filename(collection: Collection, fmt: str) -> str:
-    name = slugify(collection.name) or f"collection-{collection.pk}"
+    # Non-Latin names keep their letters; the header sends them as RFC 6266 filename*.
+    name = slugify(collection.name, allow_unicode=True) or f"collection-{collection.pk}"
     return f"{name}-{collection.platform}.{fmt}"
 
 

@@ -66,7 +66,8 @@ class SyncPair(models.Model):
 
     def __str__(self) -> str:
         target = self.target.name if self.target_id else f"new: {self.target_name}"
-        return f"{self.source.name} → {target} ({self.get_mode_display()})"
+        arrow = "⇄" if self.mode == self.Mode.TWO_WAY else "→"
+        return f"{self.source.name} {arrow} {target} ({self.get_mode_display()})"
 
     @property
     def interval(self) -> timedelta | None:

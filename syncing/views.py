@@ -206,7 +206,7 @@ def pairs_create_all(request: HttpRequest) -> HttpResponse:
         messages.error(request, _errors_text(error))
         return redirect("syncing:pairs")
     if created:
-        messages.success(request, f"Created {len(created)} sync pair(s).")
+        messages.success(request, f"Created {len(created)} sync {_plural(len(created), 'pair')}.")
     else:
         messages.info(request, "Every one of those already has a pair; nothing new to create.")
     return redirect("syncing:pairs")
@@ -464,7 +464,8 @@ def review_never(request: HttpRequest, pk: int) -> HttpResponse:
 def review_accept(request: HttpRequest) -> HttpResponse:
     accepted = review_services.review_accept_suggestions(user=request.user)
     if accepted:
-        messages.success(request, f"Accepted {accepted} suggestion(s). The next sync uses them.")
+        word = _plural(accepted, "suggestion")
+        messages.success(request, f"Accepted {accepted} {word}. The next sync uses them.")
     else:
         messages.info(request, "No suggestions were sure enough to accept in bulk.")
     return redirect("syncing:review")

@@ -67,3 +67,10 @@ def test_liveness_answers_while_the_database_and_cache_are_down(client, monkeypa
     response = client.get("/health/live")
     assert response.status_code == 200
     assert response.json() == {"status": "alive"}
+
+
+def test_the_favicon_is_found_where_browsers_look_for_it(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 302
+    assert response["Location"].endswith(".svg")

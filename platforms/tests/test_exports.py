@@ -40,6 +40,28 @@ def test_csv_export_has_a_row_per_item_with_title_artists_and_link(alice_client,
     assert rows[0]["artists"] == "Artist 0"
     assert rows[0]["url"].startswith("https://open.spotify.com/track/")
     assert rows[3]["available"] == "False"
+    assert [r["position"] for r in rows] == ["1", "2", "3", "4"]
+
+
+def test_an_export_of_a_non_latin_name_keeps_the_name(alice, alice_client):
+    collection = build.playlist(build.connect(alice), "夜のドライブ", platform_id="jp")
+
+    response, _ = _download(alice_client, collection, "csv")
+
+    assert "filename*=utf-8''%E5%A4%9C" in response["Content-Disposition"]
+
+
+def test_an_m3u_names_the_artist_of_a_topic_channel_not_the_channel(alice, alice_client):
+    collection = build.playlist(build.connect(alice, "youtube"), "Topic")
+    CollectionItem.objects.create(
+        collection=collection,
+        position=0,
+        track=build.track("youtube", 3, title="Paper Lanterns", channel="Mira Solis - Topic"),
+    )
+
+    _, text = _download(alice_client, collection, "m3u")
+
+    assert ",Mira Solis - Paper Lanterns" in text
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])

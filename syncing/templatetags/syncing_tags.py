@@ -90,12 +90,15 @@ def pair_name(pair: SyncPair) -> SafeString:
         target = format_html(
             '<bdi>{}</bdi> <span class="small muted">(new)</span>', pair.target_name
         )
+    two_way = pair.mode == SyncPair.Mode.TWO_WAY
     return format_html(
         '<span class="pair-name"><span class="plat plat-{}">{}</span> <bdi>{}</bdi> '
-        '<span aria-label="to">\u2192</span> <span class="plat plat-{}">{}</span> {}</span>',
+        '<span aria-label="{}">{}</span> <span class="plat plat-{}">{}</span> {}</span>',
         source.connection.platform,
         source.connection.get_platform_display(),
         source.name,
+        "and" if two_way else "to",
+        "\u21c4" if two_way else "\u2192",
         pair.target_platform,
         pair.get_target_platform_display(),
         target,

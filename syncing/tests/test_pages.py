@@ -382,7 +382,7 @@ def test_create_pairs_for_all_playlists(alice, alice_client):
     )
 
     assert SyncPair.objects.filter(user=alice).count() == 2
-    assert "Created 2 sync pair(s)" in _text(response)
+    assert "Created 2 sync pairs" in _text(response)
 
 
 # --- Run detail ----------------------------------------------------------------------
@@ -626,7 +626,7 @@ def test_accepting_suggestions_in_bulk(alice, alice_client):
     response = alice_client.post(reverse("syncing:review_accept"), follow=True)
 
     assert not ReviewItem.objects.filter(status=ReviewItem.Status.OPEN).exists()
-    assert "Accepted 1 suggestion(s)" in _text(response)
+    assert "Accepted 1 suggestion. The next sync uses them" in _text(response)
 
 
 def test_an_empty_review_queue_says_so(alice, alice_client):

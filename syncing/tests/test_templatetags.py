@@ -31,6 +31,16 @@ def test_a_pair_reads_source_arrow_target_and_says_when_the_target_is_still_to_m
     assert "Gym YT" in text and "(new)" not in text
 
 
+def test_a_two_way_pair_reads_with_a_two_way_arrow(alice):
+    spotify, _ = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify, "Road trip"), mode="two_way")
+
+    text = render("{% pair_name pair %}", pair=pair)
+
+    assert '<span aria-label="and">\u21c4</span>' in text
+    assert "\u2192" not in text and "\u21c4" in str(pair)
+
+
 def test_names_with_markup_are_shown_as_text(alice):
     spotify, _ = build.two_connected(alice)
     pair = build.pair(alice, build.playlist(spotify, "<script>x</script>"), target_name='"><b>')
