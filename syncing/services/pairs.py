@@ -150,17 +150,37 @@ def pair_delete(*, pair: SyncPair) -> None:
 def pairs_create_for_all(
     *, user, kind: str, source_platform: str, mode: str, schedule: str
 ) -> list[SyncPair]:
-    """One pair per liked-songs collection or per playlist that has no pair yet."""
+    """One pair per liked-songs collection or per playlist that is in no pair yet.
+
+    A playlist that some pair already writes to is not made a source (that would copy a
+    copy back). A playlist of the same name on the other platform that is in no pair
+    becomes the target ("Road trip" meets "Road trip"); otherwise the run creates one.
+    """
     source_conn = Connection.objects.filter(user=user, platform=source_platform).first()
     if source_conn is None:
         raise ValidationError({"source_platform": ["Connect that platform first."]})
     target_platform = "youtube" if source_platform == "spotify" else "spotify"
     wanted = Collection.Kind.LIKED if kind == "liked" else Collection.Kind.PLAYLIST
-    paired = set(SyncPair.objects.filter(user=user).values_list("source_id", flat=True))
+    in_pairs: set[int] = set()
+    for source_id, target_id in SyncPair.objects.filter(user=user).values_list(
+        "source_id", "target_id"
+    ):
+        in_pairs.update(i for i in (source_id, target_id) if i is not None)
+    free_by_name = {
+        c.name.strip().casefold(): c
+        for c in Collection.objects.filter(
+            connection__user=user,
+            connection__platform=target_platform,
+            kind=Collection.Kind.PLAYLIST,
+            editable=True,
+            removed=False,
+        ).exclude(pk__in=in_pairs)
+    }
     created = []
     for source in source_conn.collections.filter(kind=wanted, removed=False).order_by("name"):
-        if source.pk in paired:
+        if source.pk in in_pairs:
             continue
+        target = free_by_name.pop(source.name.strip().casefold(), None) if kind != "liked" else None
         name = (
             source.name
             if kind != "liked"
@@ -170,9 +190,9 @@ def pairs_create_for_all(
             pair_create(
                 user=user,
                 source=source,
-                target=None,
+                target=target,
                 target_platform=target_platform,
-                target_name=name,
+                target_name="" if target else name,
                 mode=mode,
                 schedule=schedule,
             )

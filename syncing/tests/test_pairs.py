@@ -34,6 +34,25 @@ def test_sync_all_my_playlists_makes_one_pair_per_playlist_once(alice, library):
     assert again == []
 
 
+def test_sync_all_joins_same_named_playlists_and_never_copies_a_copy_back(alice, library):
+    youtube = Connection.objects.get(user=alice, platform="youtube")
+    gym_yt = Collection.objects.create(connection=youtube, platform_id="g", name="gym ")
+    copy = Collection.objects.create(connection=youtube, platform_id="c", name="Copied")
+    pair_create(
+        user=alice, source=copy, target=Collection.objects.get(connection=library, name="Road"),
+        target_platform="spotify",
+    )  # fmt: skip
+
+    made = pairs_create_for_all(
+        user=alice, kind="playlists", source_platform="spotify", mode="mirror", schedule="daily"
+    )
+
+    by_source = {p.source.name: p for p in made}
+    assert sorted(by_source) == ["Gym", "Sleep"]  # "Road" is a pair's target already
+    assert by_source["Gym"].target == gym_yt
+    assert by_source["Sleep"].target is None and by_source["Sleep"].target_name == "Sleep"
+
+
 def test_sync_all_my_liked_songs_makes_the_liked_pair(alice, library):
     (pair,) = pairs_create_for_all(
         user=alice, kind="liked", source_platform="spotify", mode="add_only", schedule="manual"
