@@ -55,6 +55,8 @@ def test_connecting_stores_encrypted_tokens_and_queues_an_import(
     conn = Connection.objects.get(user=alice, platform=platform)
     assert conn.state == "active" and conn.access_token and conn.refresh_token
     assert queued == [conn.pk]
+    shown = [str(m) for m in alice_client.get("/", **HOST).context["messages"]]
+    assert f"{conn.get_platform_display()} is connected." in shown
     from allauth.socialaccount.models import SocialToken
 
     assert not SocialToken.objects.exists(), "tokens must not sit in allauth's plain table"
