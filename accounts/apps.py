@@ -11,7 +11,24 @@ class AccountsConfig(AppConfig):
     verbose_name = "People and sign-in"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from accounts import checks  # noqa: F401  (registers the system checks)
+
+        post_migrate.connect(name_the_site, sender=self)
+
+
+def name_the_site(**kwargs) -> None:
+    """The emails allauth sends greet from the Site: ours, not Django's "example.com"."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+    from django.contrib.sites.models import Site
+
+    Site.objects.using(kwargs.get("using", "default")).update_or_create(
+        pk=settings.SITE_ID,
+        defaults={"name": "Music Sync Hub", "domain": urlsplit(settings.SITE_URL).netloc},
+    )
 
 
 class MusicSyncAdminConfig(admin_apps.AdminConfig):

@@ -47,6 +47,7 @@ def test_signing_up_sends_a_confirmation_link_that_confirms_the_address(
     assert "Check your inbox" in client.get(response.url).content.decode()
     assert len(mail.outbox) == 1
     assert mail.outbox[0].subject.startswith("[Music Sync Hub]")
+    assert "Hello from Music Sync Hub!" in mail.outbox[0].body
 
     link = _link_in(mail.outbox[0])
     assert "Is <strong>dana@example.com</strong> your address?" in client.get(link).content.decode()
