@@ -113,7 +113,8 @@ class PairForm(PairSettingsForm):
         cleaned = super().clean()
         source = self.collections.get(_int(cleaned.get("source")))
         if source is None:
-            self.add_error("source", "Choose one of your playlists.")
+            if "source" not in self.errors:  # "This field is required" says it already
+                self.add_error("source", "Choose one of your playlists.")
             return cleaned
         cleaned["source_collection"] = source
         cleaned["target_platform"] = other_platform(source.platform)

@@ -305,6 +305,8 @@ def test_an_htmx_preview_of_an_incomplete_form_lists_what_to_fix(alice, alice_cl
 
     assert response.status_code == 200
     assert "Fix these first" in _text(response)
+    assert "This field is required" in _text(response)
+    assert "Choose one of your playlists" not in _text(response)  # one error per field
 
 
 def test_editing_a_pair_changes_its_mode_and_schedule(alice, alice_client):
