@@ -15,6 +15,9 @@ from django.http import Http404
 from platforms.models import Connection, Track
 from syncing.models import ReviewItem, Run, RunChange, SyncPair
 
+# RunChange.method of a source item the person said never to match (in the review queue).
+NEVER_MATCH = "never"
+
 
 def _get(qs: QuerySet, pk, what: str):
     try:
@@ -122,18 +125,39 @@ def run_changes(
     qs = RunChange.objects.filter(run=run).select_related("item", "counterpart", "collection")
     if action:
         qs = qs.filter(action=action)
+    if action == RunChange.Action.UNMATCHED:
+        qs = qs.exclude(method=NEVER_MATCH)
     if outcome:
         qs = qs.filter(outcome=outcome)
     return qs.order_by("seq")
 
 
 def run_change_counts(*, run: Run) -> dict[str, int]:
-    """How many changes of each action, plus ``failed`` (any action whose write failed)."""
-    counts = {action: 0 for action in RunChange.Action.values}
-    rows = RunChange.objects.filter(run=run).values("action").annotate(n=Count("pk"))
+    """How many changes of each action, plus ``failed`` (any action whose write failed).
+
+    ``unmatched`` leaves out the items the person said never to match: those are
+    ``never``. Of the writes (add, remove), ``done`` landed and ``pending`` are still
+    only planned.
+    """
+    Action, Outcome = RunChange.Action, RunChange.Outcome
+    counts = {action: 0 for action in Action.values}
+    counts.update(never=0, done=0, pending=0, failed=0)
+    rows = (
+        RunChange.objects.filter(run=run)
+        .values("action", "outcome", "method")
+        .annotate(n=Count("pk"))
+    )
     for row in rows:
-        counts[row["action"]] = row["n"]
-    counts["failed"] = RunChange.objects.filter(run=run, outcome=RunChange.Outcome.FAILED).count()
+        action, outcome, n = row["action"], row["outcome"], row["n"]
+        never = action == Action.UNMATCHED and row["method"] == NEVER_MATCH
+        counts["never" if never else action] += n
+        if outcome == Outcome.FAILED:
+            counts["failed"] += n
+        if action in (Action.ADD, Action.REMOVE):
+            if outcome == Outcome.APPLIED:
+                counts["done"] += n
+            elif outcome == Outcome.PLANNED:
+                counts["pending"] += n
     return counts
 
 
@@ -214,8 +238,11 @@ def review_item_candidates(*, item: ReviewItem) -> list[Candidate]:
     return _candidates(item, tracks)
 
 
-def review_open_count(*, user) -> int:
-    return ReviewItem.objects.filter(user=user, status=ReviewItem.Status.OPEN).count()
+def review_open_count(*, user, pair: SyncPair | None = None) -> int:
+    qs = ReviewItem.objects.filter(user=user, status=ReviewItem.Status.OPEN)
+    if pair is not None:
+        qs = qs.filter(pair=pair)
+    return qs.count()
 
 
 def review_suggestions_count(*, user, threshold: float | None = None) -> int:

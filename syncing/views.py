@@ -316,7 +316,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     "label": label,
                     "count": counts.get(a or o)
                     if (a or o)
-                    else sum(n for k, n in counts.items() if k != "failed"),
+                    else sum(counts[k] for k in (*RunChange.Action.values, "never")),
                     "active": a == action and o == outcome,
                 }
                 for a, o, label in CHANGE_FILTERS
@@ -327,6 +327,10 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_undo": selectors.run_can_undo(run=run),
             "can_retry": run.status in Run.FINISHED and counts["failed"] > 0 and not run.dry_run,
             "keep_log_days": settings.RUN_KEEP_LOG_DAYS,
+            "review_open": selectors.review_open_count(user=request.user, pair=run.pair),
+            # A waiting run's plan is polled with the page: its filters swap the whole body
+            # so that the next poll keeps them.
+            "changes_target": "run-body" if run.is_active else "changes",
         }
     )
     if request.htmx and request.htmx.target == "run-body":

@@ -37,6 +37,7 @@ from platforms.quota import next_quota_reset, quota_cost, quota_flush, quota_lef
 from platforms.services import collection_replace_items
 from platforms.types import Platform, PlaylistEntry
 from syncing.models import ReviewItem, Run, RunChange, SyncedItem, SyncPair
+from syncing.selectors import NEVER_MATCH
 from syncing.services.resolve import Resolution, Resolver
 
 logger = logging.getLogger(__name__)
@@ -142,6 +143,8 @@ def run_cancel(*, run: Run) -> bool:
     cancelled = Run.objects.filter(pk=run.pk, status__in=Run.ACTIVE).update(
         status=Run.Status.CANCELLED, finished_at=timezone.now(), progress_label="Cancelled"
     )
+    if cancelled:  # what it did before the cancel, as a finished run shows it
+        Run.objects.filter(pk=run.pk).update(**_run_counts(run))
     return bool(cancelled)
 
 
@@ -312,7 +315,8 @@ class _Executor:
         except _Wait as wait:
             self._set_waiting(wait)
         except _Cancelled:
-            pass
+            # Writes recorded after the cancel (the batch in flight) count too.
+            Run.objects.filter(pk=self.run.pk, status=Run.Status.CANCELLED).update(**self._counts())
         except QuotaExhausted as exc:
             self._set_waiting(_Wait(Run.WaitReason.QUOTA, exc.resume_at or next_quota_reset()))
         except PlatformError as exc:
@@ -394,18 +398,7 @@ class _Executor:
                     metrics.items_synced(action=action, count=counts[action])
 
     def _counts(self) -> dict[str, int]:
-        rows: Counter = Counter()
-        for row in self._changes().values("action", "outcome").annotate(n=Count("id")):
-            rows[(row["action"], row["outcome"])] += row["n"]
-        applied_or_planned = Outcome.PLANNED if self.run.dry_run else Outcome.APPLIED
-        return {
-            "added": rows[(Action.ADD, applied_or_planned)],
-            "removed": rows[(Action.REMOVE, applied_or_planned)],
-            "kept": sum(n for (a, _), n in rows.items() if a == Action.KEEP),
-            "unmatched": sum(n for (a, _), n in rows.items() if a == Action.UNMATCHED),
-            "unavailable": sum(n for (a, _), n in rows.items() if a == Action.UNAVAILABLE),
-            "failed": sum(n for (a, o), n in rows.items() if o == Outcome.FAILED),
-        }
+        return _run_counts(self.run)
 
     def _changes(self):
         return RunChange.objects.filter(run=self.run)
@@ -1099,7 +1092,10 @@ class _Executor:
 
     def _complete(self) -> None:
         failed = self._changes().filter(outcome=Outcome.FAILED).exists()
-        unmatched = self._changes().filter(action=Action.UNMATCHED).exists()
+        # An item the person said never to match is skipped, not left for review.
+        unmatched = (
+            self._changes().filter(action=Action.UNMATCHED).exclude(method=NEVER_MATCH).exists()
+        )
         if self.pair.mode == SyncPair.Mode.TWO_WAY and not self.run.undo_of_id:
             self._write_two_way_base()
         elif not self.run.undo_of_id:
@@ -1151,6 +1147,24 @@ class _Executor:
                 batch_size=1000,
             )
             SyncPair.objects.filter(pk=self.pair.pk).update(base_taken_at=timezone.now())
+
+
+def _run_counts(run: Run) -> dict[str, int]:
+    rows: Counter = Counter()
+    changes = RunChange.objects.filter(run=run).exclude(
+        action=Action.UNMATCHED, method=NEVER_MATCH
+    )  # the person's "never match" is not an unmatched item: the run page counts it apart
+    for row in changes.values("action", "outcome").annotate(n=Count("id")):
+        rows[(row["action"], row["outcome"])] += row["n"]
+    applied_or_planned = Outcome.PLANNED if run.dry_run else Outcome.APPLIED
+    return {
+        "added": rows[(Action.ADD, applied_or_planned)],
+        "removed": rows[(Action.REMOVE, applied_or_planned)],
+        "kept": sum(n for (a, _), n in rows.items() if a == Action.KEEP),
+        "unmatched": sum(n for (a, _), n in rows.items() if a == Action.UNMATCHED),
+        "unavailable": sum(n for (a, _), n in rows.items() if a == Action.UNAVAILABLE),
+        "failed": sum(n for (a, o), n in rows.items() if o == Outcome.FAILED),
+    }
 
 
 def _quota_sharers() -> int:
