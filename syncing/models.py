@@ -160,9 +160,18 @@ class Run(models.Model):
 
     @property
     def progress_percent(self) -> int:
+        # A finished run is done, whatever step its counter last reached (a run that
+        # ends with unmatched items never counts them as "done").
+        if self.status in self.FINISHED:
+            return 100
         if not self.progress_total:
-            return 100 if self.status in self.FINISHED else 0
+            return 0
         return min(100, round(100 * self.progress_done / self.progress_total))
+
+    @property
+    def resume_overdue(self) -> bool:
+        """A waiting run whose resume time has passed: the scheduler's next round takes it."""
+        return self.resume_at is not None and self.resume_at <= timezone.now()
 
     @property
     def duration(self) -> timedelta | None:

@@ -472,6 +472,39 @@ def test_a_waiting_run_says_why_and_when_it_resumes(alice, alice_client):
     assert "Waiting for YouTube quota" in text and "resumes by itself" in text
 
 
+def test_a_run_waiting_for_a_reconnect_or_overdue_says_so_without_a_far_off_date(
+    alice, alice_client
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    spotify, _ = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify))
+    reconnect = build.run(
+        pair, status=Run.Status.WAITING, wait_reason=Run.WaitReason.RECONNECT,
+        resume_at=timezone.now() + timedelta(days=365),
+    )  # fmt: skip
+    overdue = build.run(
+        build.pair(alice, build.playlist(spotify, "Other")), status=Run.Status.WAITING,
+        wait_reason=Run.WaitReason.QUOTA, resume_at=timezone.now() - timedelta(seconds=24),
+    )  # fmt: skip
+
+    waiting = _text(alice_client.get(reverse("syncing:run", args=[reconnect.pk])))
+    late = _text(alice_client.get(reverse("syncing:run", args=[overdue.pk])))
+
+    assert "it carries on by itself once you reconnect" in waiting
+    assert "from now" not in waiting and "resumes by itself" not in waiting
+    assert "it resumes within a minute" in late and "ago" not in late.split("Waiting for")[1]
+
+
+def test_a_finished_run_is_at_100_percent_whatever_its_counter_reached(alice):
+    spotify, _ = build.two_connected(alice)
+    run = build.run(build.pair(alice, build.playlist(spotify)), progress_done=25, progress_total=29)
+
+    assert run.progress_percent == 100
+
+
 def test_cancel_stops_an_active_run(alice, alice_client):
     spotify, _ = build.two_connected(alice)
     run = build.run(build.pair(alice, build.playlist(spotify)), status=Run.Status.RUNNING)
