@@ -154,18 +154,22 @@ def counterparts_for(
             )
     if not found:
         return {}
-    sources = {src for _, src, _ in found.values()}
-    pinned = set(
-        MatchChoice.objects.filter(
-            user=user, kind=MatchChoice.Kind.PIN, source_id__in=sources
-        ).values_list("source_id", "target_id")
-    )
-    cached = {
-        (c.source_id, c.target_id): (c.confidence, c.method)
-        for c in MatchCache.objects.filter(source_id__in=sources).only(
-            "source_id", "target_id", "confidence", "method"
+    # A pin or a cached match may have been made in either direction (a two-way pair's
+    # YouTube item matched to its Spotify track is the same link), so both ends look.
+    ends = {src for _, src, _ in found.values()} | {dst for _, _, dst in found.values()}
+    pinned = set()
+    for source_id, target_id in MatchChoice.objects.filter(
+        user=user, kind=MatchChoice.Kind.PIN, source_id__in=ends
+    ).values_list("source_id", "target_id"):
+        pinned |= {(source_id, target_id), (target_id, source_id)}
+    cached: dict[tuple[int, int], tuple[float, str]] = {}
+    for c in MatchCache.objects.filter(source_id__in=ends).only(
+        "source_id", "target_id", "confidence", "method"
+    ):
+        cached[(c.source_id, c.target_id)] = cached[(c.target_id, c.source_id)] = (
+            c.confidence,
+            c.method,
         )
-    }
     result: dict[int, tuple[Track, float | None, str]] = {}
     for track_id, (counterpart, src, dst) in found.items():
         if (src, dst) in pinned:

@@ -248,3 +248,23 @@ def test_library_pages_need_a_login(client):
 
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_a_choice_made_from_the_other_side_shows_as_the_persons_own(alice, alice_client):
+    from syncing.models import MatchChoice, SyncedItem
+
+    spotify, youtube = build.two_connected(alice)
+    songs = build.playlist(spotify, "Songs")
+    (track,) = build.fill(songs, 1)
+    videos = build.playlist(youtube, "Videos")
+    (video,) = build.fill(videos, 1)
+    pair = build.pair(alice, songs, videos, mode="two_way")
+    SyncedItem.objects.create(pair=pair, source_track=track, target_track=video)
+    # Picked in the review queue for the video: its Spotify counterpart.
+    MatchChoice.objects.create(
+        user=alice, source=video, target=track, target_platform="spotify", kind="pin"
+    )
+
+    for collection in (songs, videos):
+        page = alice_client.get(reverse("platforms:collection", args=[collection.pk]))
+        assert "your choice" in page.text, collection.name
