@@ -1,9 +1,11 @@
 """Finding each source item's counterpart on the other platform, spending as little as we can.
 
-Order: the person's own choice; the pair's existing link; the shared match cache (and
-cache rows of other releases with the same ISRC); an item already in the target; and
-only then a search, which on YouTube costs 100 units of a quota the whole deployment
-shares.
+Order: the person's own choice; the pair's existing link; an item already in the
+target (the same recording, or another upload of it that only the duration speaks
+against); the shared match cache (and cache rows of other releases with the same
+ISRC); and only then a search, which on YouTube costs 100 units of a quota the whole
+deployment shares. An item in the target that is another version than the source (a
+studio track for a live video) is kept back until the search has had its say.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from django.db.models import F
@@ -35,6 +37,13 @@ CANDIDATES_KEPT = 5
 # Search results are written to the database in groups of this many tracks.
 STORE_EVERY = 50
 _WORD = re.compile(r"\w{3,}")
+IN_TARGET = "already in the target"
+NEAR_MATCH = "already in the target as another upload of the same song"
+# An upload already in the target is the song when only its length disagrees, by up to
+# this much (a music video's intro or outro); a longer gap is more likely another cut.
+NEAR_MATCH_DURATION_MS = 60_000
+# The matcher's reasons that say the candidate is another version (live, remix, ...).
+_VERSION_REASONS = ("candidate is ", "remix by ")
 
 
 @dataclass
@@ -111,8 +120,11 @@ class Resolver:
         pending = [s for s in sources if s.pk not in out]
         self._choices(pending, out)
         self._linked([s for s in pending if s.pk not in out], out)
-        self._cached([s for s in pending if s.pk not in out], out)
-        self._in_target([s for s in pending if s.pk not in out], out)
+        # Before the cache: an upload the person already has is never doubled by another.
+        other_version = self._in_target([s for s in pending if s.pk not in out], out)
+        searched_lately = self._cached([s for s in pending if s.pk not in out], out)
+        for source_id, res in searched_lately.items():
+            out[source_id] = other_version.get(source_id) or res
         rest = [s for s in pending if s.pk not in out]
         if not self.allow_search:
             for source in rest:
@@ -133,6 +145,11 @@ class Resolver:
                         on_progress(done, len(rest))
             finally:
                 out.update(self._store(found))
+        for source in rest:
+            # The search found nothing better than the other version already there.
+            if out.get(source.pk) is None or out[source.pk].outcome != "matched":
+                if source.pk in other_version:
+                    out[source.pk] = other_version[source.pk]
         return out
 
     def _choices(self, sources: list[Track], out: dict[int, Resolution]) -> None:
@@ -162,9 +179,11 @@ class Resolver:
                     ["synced together before"], "matched",
                 )  # fmt: skip
 
-    def _cached(self, sources: list[Track], out: dict[int, Resolution]) -> None:
+    def _cached(self, sources: list[Track], out: dict[int, Resolution]) -> dict[int, Resolution]:
+        """Cache hits go to ``out``; recent "nothing found" rows are returned (no search)."""
+        searched_lately: dict[int, Resolution] = {}
         if not sources:
-            return
+            return searched_lately
         by_id = {s.pk: s for s in sources}
         rows = MatchCache.objects.filter(
             target_platform=self.target_platform, source_id__in=list(by_id)
@@ -179,12 +198,14 @@ class Resolver:
                 )  # fmt: skip
                 hit_ids.append(row.pk)
             elif row.updated_at >= fresh_after:
-                out[row.source_id] = Resolution(
+                searched_lately[row.source_id] = Resolution(
                     row.source_id, method=MatchMethod.CACHE, confidence=row.confidence,
                     reasons=["no good match was found recently"], candidates=list(row.candidates),
                 )  # fmt: skip
         # Another release of the same recording (same ISRC) already matched: reuse it.
-        isrcs = {s.isrc: s for s in sources if s.isrc and s.pk not in out}
+        isrcs = {
+            s.isrc: s for s in sources if s.isrc and s.pk not in out and s.pk not in searched_lately
+        }
         if isrcs:
             siblings = MatchCache.objects.filter(
                 target_platform=self.target_platform,
@@ -201,11 +222,19 @@ class Resolver:
                     hit_ids.append(row.pk)
         if hit_ids:
             MatchCache.objects.filter(pk__in=hit_ids).update(hits=F("hits") + 1)
+        return searched_lately
 
-    def _in_target(self, sources: list[Track], out: dict[int, Resolution]) -> None:
-        """An item already in the target that the matcher accepts needs no search."""
+    def _in_target(self, sources: list[Track], out: dict[int, Resolution]) -> dict[int, Resolution]:
+        """An item already in the target that the matcher accepts needs no search.
+
+        So does another upload of the same song that only the duration speaks against
+        (an official video with an intro): the person has it already, and adding the
+        Topic upload beside it would be a duplicate. A match that is another version
+        (a studio track for a live video) is returned instead, for after the search.
+        """
+        other_version: dict[int, Resolution] = {}
         if not self._target:
-            return
+            return other_version
         for source in sources:
             tokens = _tokens(f"{source.title} {' '.join(source.artists or [])} {source.channel}")
             hits: dict[int, int] = defaultdict(int)
@@ -216,12 +245,26 @@ class Resolver:
                 continue
             best = sorted(hits, key=hits.get, reverse=True)[:20]
             candidates = [self._target[pk] for pk in best]
-            result = matching.match(source.to_info(), [c.to_info() for c in candidates])
+            info = source.to_info()
+            infos = [c.to_info() for c in candidates]
+            result = matching.match(info, infos)
             if result.choice is not None:
-                out[source.pk] = Resolution(
+                found = Resolution(
                     source.pk, candidates[result.choice].pk, MatchMethod.EXISTING,
-                    result.confidence, ["already in the target", *result.reasons], "matched",
+                    result.confidence, [IN_TARGET, *result.reasons], "matched",
                 )  # fmt: skip
+                if _other_version(result.reasons):
+                    other_version[source.pk] = found
+                else:
+                    out[source.pk] = found
+                continue
+            near = _near_match(info, infos, result)
+            if near is not None:
+                out[source.pk] = Resolution(
+                    source.pk, candidates[near.index].pk, MatchMethod.EXISTING,
+                    near.confidence, [NEAR_MATCH, *near.reasons], "matched",
+                )  # fmt: skip
+        return other_version
 
     # --- search: the expensive step ---------------------------------------------------
 
@@ -292,3 +335,22 @@ class _Searched:
     seen: list
     best: object
     chosen: object
+
+
+def _other_version(reasons) -> bool:
+    return any(r.startswith(_VERSION_REASONS) for r in reasons)
+
+
+def _near_match(info, infos, result):
+    """The candidate the matcher accepts once durations are set aside, if only they differ."""
+    if info.duration_ms is None:
+        return None
+    again = matching.match(
+        replace(info, duration_ms=None), [replace(c, duration_ms=None) for c in infos]
+    )
+    if again.choice is None or _other_version(again.reasons):
+        return None
+    duration = infos[again.choice].duration_ms
+    if duration is None or abs(duration - info.duration_ms) > NEAR_MATCH_DURATION_MS:
+        return None
+    return next(r for r in result.ranked if r.index == again.choice)

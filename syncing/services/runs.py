@@ -38,6 +38,7 @@ from platforms.services import collection_replace_items
 from platforms.types import Platform, PlaylistEntry
 from syncing.models import ReviewItem, Run, RunChange, SyncedItem, SyncPair
 from syncing.selectors import NEVER_MATCH
+from syncing.services.plan import BACKWARD, FORWARD, Entry, entries_of, plan_changes
 from syncing.services.resolve import Resolution, Resolver
 
 logger = logging.getLogger(__name__)
@@ -234,21 +235,12 @@ def run_execute(*, run_id: int, progress: Callable[[Run], None] | None = None) -
 
 
 @dataclass
-class _Entry:
-    position: int
-    track_id: int | None
-    entry_id: str
-    available: bool
-    collection_id: int
-
-
-@dataclass
 class _Side:
     """One collection being written (the target, or the source of a two-way pair)."""
 
     client: PlatformClient
     collections: list[Collection]
-    entries: list[_Entry] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
 
     @property
     def liked(self) -> bool:
@@ -257,18 +249,6 @@ class _Side:
     @property
     def platform(self) -> str:
         return self.client.platform
-
-
-def _entries_of(collections: list[Collection]) -> list[_Entry]:
-    rows = (
-        CollectionItem.objects.filter(collection__in=collections)
-        .order_by("collection_id", "position")
-        .values_list("position", "track_id", "entry_id", "track__available", "collection_id")
-    )
-    order = {c.pk: i for i, c in enumerate(collections)}
-    entries = [_Entry(p, t, e, bool(a) if t else False, c) for p, t, e, a, c in rows]
-    entries.sort(key=lambda e: (order[e.collection_id], e.position))
-    return entries
 
 
 def _refresh_collection(client: PlatformClient, collection: Collection, *, force: bool) -> None:
@@ -504,12 +484,12 @@ class _Executor:
             targets = self._target_collections(target_client)
             for collection in targets:
                 _refresh_collection(target_client, collection, force=False)
-            source = _entries_of([pair.source])
-            target = _entries_of(targets) if targets else []
-            if pair.mode == SyncPair.Mode.TWO_WAY:
-                changes = self._plan_two_way(source, target, source_client, target_client)
-            else:
-                changes = self._plan_one_way(source, target, target_client)
+            changes = plan_changes(
+                pair=pair,
+                source=entries_of([pair.source]),
+                target=entries_of(targets) if targets else [],
+                resolve=self._plan_resolve(source_client, target_client),
+            )
         for seq, change in enumerate(changes):
             change.run = self.run
             change.seq = seq
@@ -545,26 +525,6 @@ class _Executor:
             found.update(Track.objects.in_bulk(ids[start : start + 1000]))
         return found
 
-    def _source_changes(self, source: list[_Entry]) -> tuple[list[int], list[RunChange]]:
-        """The source's available tracks in order (deduplicated unless kept) and skips."""
-        ordered, skipped, seen = [], [], set()
-        for entry in source:
-            if not entry.available:
-                skipped.append(
-                    RunChange(
-                        action=Action.UNAVAILABLE,
-                        item_id=entry.track_id,
-                        outcome=Outcome.SKIPPED,
-                        reason="unavailable on the source platform (removed, private, local file)",
-                    )  # fmt: skip
-                )
-                continue
-            if entry.track_id in seen and not self.pair.keep_duplicates:
-                continue
-            seen.add(entry.track_id)
-            ordered.append(entry.track_id)
-        return ordered, skipped
-
     def _resolve(
         self, track_ids: list[int], resolver: Resolver, label: str
     ) -> dict[int, Resolution]:
@@ -577,188 +537,23 @@ class _Executor:
 
         return resolver.resolve(unique, on_progress=on_progress)
 
-    def _plan_one_way(self, source, target, target_client) -> list[RunChange]:
-        pair = self.pair
-        links = dict(
-            SyncedItem.objects.filter(pair=pair).values_list("source_track_id", "target_track_id")
-        )
-        target_tracks = list(self._tracks(e.track_id for e in target).values())
-        ordered, changes = self._source_changes(source)
-        resolver = self._resolver(
-            client=target_client, target_platform=pair.target_platform,
-            target_tracks=target_tracks, links=links,
-        )  # fmt: skip
-        resolutions = self._resolve(ordered, resolver, "Matching")
-        present = Counter(e.track_id for e in target if e.track_id)
-        planned_adds: set[int] = set()
-        wanted: Counter = Counter()
-        position = 0
-        for source_id in ordered:
-            res = resolutions.get(source_id)
-            if res is None or res.outcome != "matched":
-                changes.append(_unmatched(source_id, res))
-                continue
-            target_id = res.target_id
-            if not pair.keep_duplicates and (wanted[target_id] or target_id in planned_adds):
-                # Two source items with one counterpart (a single and its album version):
-                # the target gets it once, now and on every later run.
-                changes.append(_keep(source_id, res))
-                continue
-            wanted[target_id] += 1
-            if present[target_id] > 0:
-                present[target_id] -= 1
-                changes.append(_keep(source_id, res))
-                position += 1
-                continue
-            planned_adds.add(target_id)
-            changes.append(
-                RunChange(
-                    action=Action.ADD,
-                    side=Side.TARGET,
-                    item_id=source_id,
-                    counterpart_id=res.target_id,
-                    confidence=res.confidence,
-                    method=res.method,
-                    position=position if pair.keep_order and not _is_liked(pair.target) else None,
-                    reason="; ".join(res.reasons)[:1000],
-                )  # fmt: skip
-            )
-            position += 1
-        if pair.mode == SyncPair.Mode.MIRROR:
-            added_by_sync = set(
-                SyncedItem.objects.filter(pair=pair, added_by_sync=True).values_list(
-                    "target_track_id", flat=True
-                )
-            )
-            reverse_links = {t: s for s, t in links.items()}
-            for entry in target:
-                if entry.track_id is None or not entry.available and not pair.strict:
-                    continue
-                if wanted[entry.track_id] > 0:
-                    wanted[entry.track_id] -= 1
-                    continue
-                if not (pair.strict or entry.track_id in added_by_sync):
-                    continue  # added by hand: kept unless the pair is strict
-                changes.append(
-                    RunChange(
-                        action=Action.REMOVE,
-                        side=Side.TARGET,
-                        item_id=reverse_links.get(entry.track_id),
-                        counterpart_id=entry.track_id,
-                        entry_id=entry.entry_id,
-                        collection_id=entry.collection_id,
-                        reason="no longer in the source"
-                        if entry.track_id in added_by_sync
-                        else "not in the source (strict mirror)",
-                    )  # fmt: skip
-                )
-        return changes
+    def _plan_resolve(self, source_client: PlatformClient, target_client: PlatformClient):
+        two_way = self.pair.mode == SyncPair.Mode.TWO_WAY
 
-    def _plan_two_way(self, source, target, source_client, target_client) -> list[RunChange]:
-        pair = self.pair
-        base = list(
-            SyncedItem.objects.filter(pair=pair).values_list("source_track_id", "target_track_id")
-        )
-        s_present = Counter(e.track_id for e in source if e.track_id and e.available)
-        t_present = Counter(e.track_id for e in target if e.track_id and e.available)
-        t_entries = defaultdict(list)
-        for e in target:
-            t_entries[e.track_id].append(e)
-        s_entries = defaultdict(list)
-        for e in source:
-            s_entries[e.track_id].append(e)
-        changes: list[RunChange] = [
-            RunChange(
-                action=Action.UNAVAILABLE,
-                item_id=e.track_id,
-                outcome=Outcome.SKIPPED,
-                reason="unavailable on the source platform",
-            )  # fmt: skip
-            for e in source
-            if not e.available
-        ]
-        links: list[tuple[int, int]] = []
-        base_sources: set[int] = set()
-        base_targets: set[int] = set()
-        for s, t in base:
-            base_sources.add(s)
-            base_targets.add(t)
-            s_in, t_in = s_present[s] > 0, t_present[t] > 0
-            if s_in and t_in:
-                links.append((s, t))
-            elif t_in:
-                for e in t_entries[t][:1]:
-                    changes.append(RunChange(
-                        action=Action.REMOVE, side=Side.TARGET, item_id=s, counterpart_id=t,
-                        entry_id=e.entry_id, collection_id=e.collection_id,
-                        reason="removed from the source since the last sync",
-                    ))  # fmt: skip
-            elif s_in:
-                for e in s_entries[s][:1]:
-                    changes.append(RunChange(
-                        action=Action.REMOVE, side=Side.SOURCE, item_id=t, counterpart_id=s,
-                        entry_id=e.entry_id, collection_id=e.collection_id,
-                        reason="removed from the target since the last sync",
-                    ))  # fmt: skip
-        linked_t = {t for _, t in links}
-        linked_s = {s for s, _ in links}
-        source_ids = dict.fromkeys(e.track_id for e in source if e.track_id and e.available)
-        target_ids = dict.fromkeys(e.track_id for e in target if e.track_id and e.available)
-        new_sources = [s for s in source_ids if s not in base_sources]
-        new_targets = [t for t in target_ids if t not in base_targets]
-        forward = self._resolver(
-            client=target_client, target_platform=pair.target_platform,
-            target_tracks=list(self._tracks(new_targets).values()), links={},
-        )  # fmt: skip
-        res_f = self._resolve(new_sources, forward, "Matching new source items")
-        for s in new_sources:
-            r = res_f.get(s)
-            if r is None or r.outcome != "matched":
-                changes.append(_unmatched(s, r))
-            elif t_present[r.target_id] > 0 or r.target_id in linked_t:
-                if r.target_id not in linked_t:
-                    links.append((s, r.target_id))  # added on both sides: one item
-                    linked_t.add(r.target_id)
-                    linked_s.add(s)
+        def resolve(direction, sources, candidates, links) -> dict[int, Resolution]:
+            if direction == FORWARD:
+                client, platform = target_client, self.pair.target_platform
+                label = "Matching new source items" if two_way else "Matching"
             else:
-                changes.append(RunChange(
-                    action=Action.ADD, side=Side.TARGET, item_id=s, counterpart_id=r.target_id,
-                    confidence=r.confidence, method=r.method, reason="; ".join(r.reasons)[:1000],
-                ))  # fmt: skip
-                linked_t.add(r.target_id)
-                linked_s.add(s)
-        remaining_targets = [t for t in new_targets if t not in linked_t]
-        source_platform = pair.source.connection.platform
-        backward = self._resolver(
-            client=source_client, target_platform=source_platform,
-            target_tracks=list(self._tracks(new_sources).values()), links={},
-        )  # fmt: skip
-        res_b = self._resolve(remaining_targets, backward, "Matching new target items")
-        for t in remaining_targets:
-            r = res_b.get(t)
-            if r is None or r.outcome != "matched":
-                changes.append(_unmatched(t, r, side=Side.SOURCE))
-            elif s_present[r.target_id] > 0 or r.target_id in linked_s:
-                if r.target_id not in linked_s:
-                    links.append((r.target_id, t))
-                    linked_s.add(r.target_id)
-            else:
-                changes.append(RunChange(
-                    action=Action.ADD, side=Side.SOURCE, item_id=t, counterpart_id=r.target_id,
-                    confidence=r.confidence, method=r.method, reason="; ".join(r.reasons)[:1000],
-                ))  # fmt: skip
-                linked_s.add(r.target_id)
-        changes.extend(
-            RunChange(
-                action=Action.KEEP,
-                item_id=s,
-                counterpart_id=t,
-                outcome=Outcome.SKIPPED,
-                reason="on both sides",
+                client, platform = source_client, self.pair.source.connection.platform
+                label = "Matching new target items"
+            resolver = self._resolver(
+                client=client, target_platform=platform,
+                target_tracks=list(self._tracks(candidates).values()), links=links,
             )  # fmt: skip
-            for s, t in links
-        )
-        return changes
+            return self._resolve(sources, resolver, label)
+
+        return resolve
 
     def _plan_undo(self) -> list[RunChange]:
         changes = []
@@ -813,9 +608,9 @@ class _Executor:
             state = self._side(side)
             for collection in state.collections:
                 _refresh_collection(state.client, collection, force=True)
-            present = Counter(e.track_id for e in _entries_of(state.collections))
+            present = Counter(e.track_id for e in entries_of(state.collections))
             entry_ids = {
-                e.track_id: e.entry_id for e in _entries_of(state.collections) if e.entry_id
+                e.track_id: e.entry_id for e in entries_of(state.collections) if e.entry_id
             }
             landed_add, landed_remove = [], []
             for change in planned.filter(side=side):
@@ -1119,9 +914,9 @@ class _Executor:
             SyncedItem.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
 
     def _write_two_way_base(self) -> None:
-        source = {e.track_id for e in _entries_of([self.pair.source]) if e.track_id}
+        source = {e.track_id for e in entries_of([self.pair.source]) if e.track_id}
         targets = self._target_collections(self.clients[self.pair.target_platform])
-        target = {e.track_id for e in _entries_of(targets) if e.track_id}
+        target = {e.track_id for e in entries_of(targets) if e.track_id}
         links = {
             (s, t)
             for s, t in SyncedItem.objects.filter(pair=self.pair).values_list(
@@ -1182,32 +977,6 @@ def _quota_sharers() -> int:
     )
 
 
-def _is_liked(collection: Collection | None) -> bool:
-    return collection is not None and collection.kind == Collection.Kind.LIKED
-
-
-def _keep(source_id: int, res: Resolution) -> RunChange:
-    return RunChange(
-        action=Action.KEEP, item_id=source_id, counterpart_id=res.target_id,
-        outcome=Outcome.SKIPPED, confidence=res.confidence, method=res.method,
-        reason="already in the target",
-    )  # fmt: skip
-
-
-def _unmatched(source_id: int, res: Resolution | None, *, side: str = Side.TARGET) -> RunChange:
-    change = RunChange(
-        action=Action.UNMATCHED,
-        side=side,
-        item_id=source_id,
-        outcome=Outcome.SKIPPED,
-        confidence=res.confidence if res else None,
-        method="never" if res and res.outcome == "never" else (res.method if res else ""),
-        reason="; ".join(res.reasons)[:1000] if res and res.reasons else "no match found",
-    )
-    change._candidates = res.candidates if res else []
-    return change
-
-
 def _describe(exc: PlatformError) -> str:
     names = {
         "forbidden": "the platform refused the change (the playlist may not be yours)",
@@ -1239,89 +1008,50 @@ class PlanPreview:
 def plan_preview(*, pair: SyncPair, sample_size: int = 10) -> PlanPreview:
     """What a run of this (possibly unsaved) pair would do, from what is already imported.
 
-    No platform call and no quota: items that would need a search are counted as such.
+    The run's own planner with resolvers that never search: no platform call and no
+    quota. Items that would need a search are counted as such.
     """
-    source = _entries_of([pair.source])
+    source = entries_of([pair.source])
     targets = []
     if pair.target_id:
         targets = [pair.target, *Collection.objects.filter(pk__in=pair.overflow_targets or [])]
-    target = _entries_of(targets) if targets else []
-    links = (
-        dict(SyncedItem.objects.filter(pair=pair).values_list("source_track_id", "target_track_id"))
-        if pair.pk
-        else {}
-    )
+    target = entries_of(targets) if targets else []
+    platforms = {FORWARD: pair.target_platform, BACKWARD: pair.source.connection.platform}
+
+    def resolve(direction, sources, candidates, links) -> dict[int, Resolution]:
+        tracks = Track.objects.in_bulk([*sources, *candidates])
+        resolver = Resolver(
+            user_id=pair.user_id, target_platform=platforms[direction], client=None,
+            target_tracks=[tracks[i] for i in candidates if i in tracks], links=links,
+            allow_search=False,
+        )  # fmt: skip
+        return resolver.resolve([tracks[i] for i in dict.fromkeys(sources) if i in tracks])
+
+    changes = plan_changes(pair=pair, source=source, target=target, resolve=resolve)
     tracks = Track.objects.in_bulk(
-        [i for i in {e.track_id for e in source} | {e.track_id for e in target} if i]
+        {i for c in changes for i in (c.item_id, c.counterpart_id) if i is not None}
     )
-    resolver = Resolver(
-        user_id=pair.user_id,
-        target_platform=pair.target_platform,
-        client=None,
-        target_tracks=[tracks[e.track_id] for e in target if e.track_id in tracks],
-        links=links,
-        allow_search=False,
-    )
-    seen, ordered = set(), []
-    counts = Counter()
+    counts: Counter = Counter()
     samples: dict[str, list[PreviewItem]] = defaultdict(list)
-
-    def sample(action: str, track: Track | None, **extra) -> None:
-        counts[action] += 1
-        if track is not None and len(samples[action]) < sample_size:
-            samples[action].append(
-                PreviewItem(title=track.title, artists=track.artist_line, **extra)
-            )
-
-    for entry in source:
-        if not entry.available:
-            sample("unavailable", tracks.get(entry.track_id), reason="unavailable on the source")
-        elif entry.track_id not in seen or pair.keep_duplicates:
-            seen.add(entry.track_id)
-            ordered.append(entry.track_id)
-    resolutions = resolver.resolve([tracks[i] for i in dict.fromkeys(ordered) if i in tracks])
-    present = Counter(e.track_id for e in target if e.track_id)
-    wanted = Counter()
-    for source_id in ordered:
-        res = resolutions.get(source_id)
-        track = tracks.get(source_id)
-        if res is None or res.outcome != "matched":
-            action = (
-                "needs_search"
-                if res is not None and res.reasons == ["needs a search"]
-                else "unmatched"
-            )
-            sample(action, track, reason="; ".join(res.reasons) if res else "")
-            continue
-        counterpart = tracks.get(res.target_id) or Track.objects.filter(pk=res.target_id).first()
-        wanted[res.target_id] += 1
-        extra = {
-            "counterpart_title": counterpart.title if counterpart else "",
-            "confidence": res.confidence,
-            "reason": "; ".join(res.reasons)[:200],
-        }
-        if present[res.target_id] > 0:
-            present[res.target_id] -= 1
-            sample("keep", track, **extra)
+    for change in changes:
+        if change.action == Action.UNMATCHED:
+            kind = "needs_search" if change.reason == "needs a search" else "unmatched"
         else:
-            sample("add", track, **extra)
-    if pair.mode == SyncPair.Mode.MIRROR:
-        by_sync = (
-            set(
-                SyncedItem.objects.filter(pair=pair, added_by_sync=True).values_list(
-                    "target_track_id", flat=True
-                )
+            kind = str(change.action)
+        counts[kind] += 1
+        track = tracks.get(change.item_id)
+        if track is None or len(samples[kind]) >= sample_size:
+            continue
+        counterpart = tracks.get(change.counterpart_id)
+        samples[kind].append(
+            PreviewItem(
+                title=track.title,
+                artists=track.artist_line,
+                counterpart_title=counterpart.title if counterpart else "",
+                confidence=change.confidence,
+                reason=change.reason[:200],
             )
-            if pair.pk
-            else set()
         )
-        for entry in target:
-            if entry.track_id is None:
-                continue
-            if wanted[entry.track_id] > 0:
-                wanted[entry.track_id] -= 1
-            elif pair.strict or entry.track_id in by_sync:
-                sample("remove", tracks.get(entry.track_id), reason="not in the source")
     for key in ("add", "remove", "keep", "unmatched", "unavailable", "needs_search"):
         counts.setdefault(key, 0)
     return PlanPreview(counts=dict(counts), samples=dict(samples))

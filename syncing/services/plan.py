@@ -1,0 +1,392 @@
+"""A run's plan: what becomes of every item of both collections, in each mode.
+
+The run (and its dry run) and the pair form's preview all plan with ``plan_changes``,
+so they cannot disagree; the preview only hands it resolvers that never search. Every
+available item of the source (and, in two way, of the target) ends up in the plan as
+added, kept, unmatched or a duplicate with its reason: nothing is dropped unsaid.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from platforms.models import Collection, CollectionItem, Track
+from syncing.models import MatchMethod, RunChange, SyncedItem, SyncPair
+from syncing.services.resolve import IN_TARGET, Resolution
+
+Action, Side, Outcome = RunChange.Action, RunChange.Side, RunChange.Outcome
+FORWARD, BACKWARD = "forward", "backward"
+# resolve(direction, source track ids, the other side's track ids, known links)
+Resolve = Callable[[str, list[int], list[int], dict[int, int]], dict[int, Resolution]]
+
+
+@dataclass
+class Entry:
+    position: int
+    track_id: int | None
+    entry_id: str
+    available: bool
+    collection_id: int
+
+
+def entries_of(collections: list[Collection]) -> list[Entry]:
+    rows = (
+        CollectionItem.objects.filter(collection__in=collections)
+        .order_by("collection_id", "position")
+        .values_list("position", "track_id", "entry_id", "track__available", "collection_id")
+    )
+    order = {c.pk: i for i, c in enumerate(collections)}
+    entries = [Entry(p, t, e, bool(a) if t else False, c) for p, t, e, a, c in rows]
+    entries.sort(key=lambda e: (order[e.collection_id], e.position))
+    return entries
+
+
+def plan_changes(
+    *, pair: SyncPair, source: list[Entry], target: list[Entry], resolve: Resolve
+) -> list[RunChange]:
+    if pair.mode == SyncPair.Mode.TWO_WAY:
+        return _Planner(pair, resolve).two_way(source, target)
+    return _Planner(pair, resolve).one_way(source, target)
+
+
+def _is_liked(collection: Collection | None) -> bool:
+    return collection is not None and collection.kind == Collection.Kind.LIKED
+
+
+def _why(res: Resolution) -> str:
+    return "; ".join(res.reasons)[:1000]
+
+
+def _match_why(res: Resolution) -> str:
+    """The matcher's reasons for an addition, without "already in the target"."""
+    return "; ".join(r for r in res.reasons if r != IN_TARGET)[:1000]
+
+
+def unmatched_change(
+    source_id: int, res: Resolution | None, *, side: str = Side.TARGET
+) -> RunChange:
+    change = RunChange(
+        action=Action.UNMATCHED,
+        side=side,
+        item_id=source_id,
+        outcome=Outcome.SKIPPED,
+        confidence=res.confidence if res else None,
+        method="never" if res and res.outcome == "never" else (res.method if res else ""),
+        reason=_why(res) if res and res.reasons else "no match found",
+    )
+    change._candidates = res.candidates if res else []
+    return change
+
+
+class _Planner:
+    def __init__(self, pair: SyncPair, resolve: Resolve):
+        self.pair = pair
+        self.resolve = resolve
+        self._titles: dict[int, str] = {}
+        # Two-way links found in this plan (added, or on both sides), as (source, target).
+        self._pending: list[tuple[int, int]] = []
+
+    def _title(self, track_id: int | None) -> str:
+        if track_id not in self._titles:
+            track = Track.objects.filter(pk=track_id).only("title").first()
+            self._titles[track_id] = track.title if track else "?"
+        return self._titles[track_id]
+
+    def _same_song(self, first: int, counterpart: int, *, verb: str) -> str:
+        return (
+            f"the same song as '{self._title(first)}', which is {verb} "
+            f"'{self._title(counterpart)}': one copy, nothing written"
+        )
+
+    def _synced(self) -> list[tuple[int, int]]:
+        if self.pair.pk is None:  # the preview of a pair not saved yet
+            return []
+        return list(
+            SyncedItem.objects.filter(pair=self.pair).values_list(
+                "source_track_id", "target_track_id"
+            )
+        )
+
+    # --- one way ----------------------------------------------------------------------
+
+    def _source_order(self, source: list[Entry]) -> tuple[list[int], list[RunChange]]:
+        """The source's available tracks in order (deduplicated unless kept), and the rest."""
+        ordered, skipped, seen = [], [], set()
+        for entry in source:
+            if not entry.available:
+                skipped.append(
+                    RunChange(
+                        action=Action.UNAVAILABLE,
+                        item_id=entry.track_id,
+                        outcome=Outcome.SKIPPED,
+                        reason="unavailable on the source platform (removed, private, local file)",
+                    )  # fmt: skip
+                )
+                continue
+            if entry.track_id in seen and not self.pair.keep_duplicates:
+                skipped.append(
+                    RunChange(
+                        action=Action.KEEP,
+                        item_id=entry.track_id,
+                        outcome=Outcome.SKIPPED,
+                        reason="in the source more than once: the target gets one copy",
+                    )  # fmt: skip
+                )
+                continue
+            seen.add(entry.track_id)
+            ordered.append(entry.track_id)
+        return ordered, skipped
+
+    def one_way(self, source: list[Entry], target: list[Entry]) -> list[RunChange]:
+        pair = self.pair
+        synced = self._synced()
+        present = Counter(e.track_id for e in target if e.track_id)
+        # A source item may be linked to several target items (another upload the person
+        # matched in review): follow the link to one still in the target.
+        links: dict[int, int] = {}
+        for s, t in synced:
+            if s not in links or present[t] and not present[links[s]]:
+                links[s] = t
+        ordered, changes = self._source_order(source)
+        candidates = list(dict.fromkeys(e.track_id for e in target if e.track_id))
+        resolutions = self.resolve(FORWARD, ordered, candidates, links)
+        present = present.copy()
+        first_for: dict[int, int] = {}  # counterpart -> the first source item wanting it
+        planned_adds: set[int] = set()
+        wanted: Counter = Counter()
+        position = 0
+        for source_id in ordered:
+            res = resolutions.get(source_id)
+            if res is None or res.outcome != "matched":
+                changes.append(unmatched_change(source_id, res))
+                continue
+            target_id = res.target_id
+            first = first_for.setdefault(target_id, source_id)
+            if not pair.keep_duplicates and (wanted[target_id] or target_id in planned_adds):
+                # Two source items with one counterpart (a single and its album version):
+                # the target gets it once, now and on every later run.
+                verb = "being added as" if target_id in planned_adds else "already in the target as"
+                changes.append(
+                    _keep(source_id, res, reason=self._same_song(first, target_id, verb=verb))
+                )
+                continue
+            wanted[target_id] += 1
+            if present[target_id] > 0:
+                present[target_id] -= 1
+                changes.append(_keep(source_id, res, reason="already in the target"))
+                position += 1
+                continue
+            planned_adds.add(target_id)
+            reason = _match_why(res)
+            if res.method == MatchMethod.EXISTING:
+                reason = f"another copy, as the pair keeps duplicates; {reason}"
+            changes.append(
+                RunChange(
+                    action=Action.ADD,
+                    side=Side.TARGET,
+                    item_id=source_id,
+                    counterpart_id=target_id,
+                    confidence=res.confidence,
+                    method=res.method,
+                    position=position if pair.keep_order and not _is_liked(pair.target) else None,
+                    reason=reason[:1000],
+                )  # fmt: skip
+            )
+            position += 1
+        if pair.mode == SyncPair.Mode.MIRROR:
+            in_source = set(ordered)
+            still_linked = {t for s, t in synced if s in in_source}
+            changes.extend(self._mirror_removals(target, wanted, links, still_linked))
+        return changes
+
+    def _mirror_removals(
+        self, target, wanted: Counter, links: dict[int, int], still_linked: set[int]
+    ) -> list[RunChange]:
+        pair = self.pair
+        added_by_sync = (
+            set(
+                SyncedItem.objects.filter(pair=pair, added_by_sync=True).values_list(
+                    "target_track_id", flat=True
+                )
+            )
+            if pair.pk
+            else set()
+        )
+        reverse_links = {t: s for s, t in links.items()}
+        changes = []
+        for entry in target:
+            if entry.track_id is None or not entry.available and not pair.strict:
+                continue
+            if wanted[entry.track_id] > 0:
+                wanted[entry.track_id] -= 1
+                continue
+            if entry.track_id in still_linked:
+                continue  # another upload linked to a song still in the source
+            if not (pair.strict or entry.track_id in added_by_sync):
+                continue  # added by hand: kept unless the pair is strict
+            changes.append(
+                RunChange(
+                    action=Action.REMOVE,
+                    side=Side.TARGET,
+                    item_id=reverse_links.get(entry.track_id),
+                    counterpart_id=entry.track_id,
+                    entry_id=entry.entry_id,
+                    collection_id=entry.collection_id,
+                    reason="no longer in the source"
+                    if entry.track_id in added_by_sync
+                    else "not in the source (strict mirror)",
+                )  # fmt: skip
+            )
+        return changes
+
+    # --- two way ----------------------------------------------------------------------
+
+    def two_way(self, source: list[Entry], target: list[Entry]) -> list[RunChange]:
+        source_platform = self.pair.source.connection.platform
+        s_present = Counter(e.track_id for e in source if e.track_id and e.available)
+        t_present = Counter(e.track_id for e in target if e.track_id and e.available)
+        changes = [
+            RunChange(
+                action=Action.UNAVAILABLE,
+                side=side,
+                item_id=e.track_id,
+                outcome=Outcome.SKIPPED,
+                reason=f"unavailable on {platform.title()}",
+            )  # fmt: skip
+            for entries, side, platform in (
+                (source, Side.TARGET, source_platform),
+                (target, Side.SOURCE, self.pair.target_platform),
+            )
+            for e in entries
+            if not e.available
+        ]
+        changes += [
+            RunChange(
+                action=Action.KEEP,
+                side=side,
+                item_id=track_id,
+                outcome=Outcome.SKIPPED,
+                reason=f"in the {name} more than once: the other side keeps one copy",
+            )  # fmt: skip
+            for present, side, name in (
+                (s_present, Side.TARGET, "source"),
+                (t_present, Side.SOURCE, "target"),
+            )  # fmt: skip
+            for track_id, count in present.items()
+            for _ in range(count - 1)
+        ]
+        base = self._synced()
+        # Links of the base whose two items are both still there.
+        links = [(s, t) for s, t in base if s_present[s] and t_present[t]]
+        linked_s = {s for s, _ in links}
+        linked_t = {t for _, t in links}
+        changes += self._two_way_removals(base, source, target, s_present, t_present, linked_s,
+                                          linked_t)  # fmt: skip
+        kept = [_both(s, t, "on both sides") for s, t in links]
+        base_s, base_t = {s for s, _ in base}, {t for _, t in base}
+        new_sources = [s for s in dict.fromkeys(e.track_id for e in source) if s and
+                       s_present[s] and s not in base_s]  # fmt: skip
+        new_targets = [t for t in dict.fromkeys(e.track_id for e in target) if t and
+                       t_present[t] and t not in base_t]  # fmt: skip
+        # Each direction sees every item of the other side, linked or not: a new item
+        # that is the same song as one already paired is a duplicate, not a new upload.
+        res_f = self.resolve(FORWARD, new_sources, list(t_present), {})
+        unmatched_s: dict[int, RunChange] = {}
+        for s in new_sources:
+            r = res_f.get(s)
+            if r is None or r.outcome != "matched":
+                unmatched_s[s] = unmatched_change(s, r)
+                continue
+            t = r.target_id
+            if t in linked_t:
+                first = next(a for a, b in [*links, *self._pending] if b == t)
+                verb = "already paired with" if t_present[t] else "being added as"
+                kept.append(_both(s, t, self._same_song(first, t, verb=verb), r))
+            elif t_present[t]:
+                kept.append(_both(s, t, f"on both sides; {_why(r)}", r))
+            else:
+                changes.append(RunChange(
+                    action=Action.ADD, side=Side.TARGET, item_id=s, counterpart_id=t,
+                    confidence=r.confidence, method=r.method, reason=_match_why(r),
+                ))  # fmt: skip
+            self._pending.append((s, t))
+            linked_s.add(s)
+            linked_t.add(t)
+        remaining = [t for t in new_targets if t not in linked_t]
+        res_b = self.resolve(BACKWARD, remaining, list(s_present), {})
+        for t in remaining:
+            r = res_b.get(t)
+            if r is None or r.outcome != "matched":
+                changes.append(unmatched_change(t, r, side=Side.SOURCE))
+                continue
+            s = r.target_id
+            if s in linked_s:
+                first = next(b for a, b in [*links, *self._pending] if a == s)
+                verb = "already paired with" if s_present[s] else "being added as"
+                kept.append(_both(s, t, self._same_song(first, s, verb=verb), r, side=Side.SOURCE))
+            elif s_present[s]:
+                # The other direction found nothing for s; this item is its counterpart.
+                unmatched_s.pop(s, None)
+                kept.append(_both(s, t, f"on both sides; {_why(r)}", r, side=Side.SOURCE))
+            else:
+                changes.append(RunChange(
+                    action=Action.ADD, side=Side.SOURCE, item_id=t, counterpart_id=s,
+                    confidence=r.confidence, method=r.method, reason=_match_why(r),
+                ))  # fmt: skip
+            self._pending.append((s, t))
+            linked_s.add(s)
+            linked_t.add(t)
+        return [*changes, *unmatched_s.values(), *kept]
+
+    def _two_way_removals(
+        self, base, source, target, s_present, t_present, linked_s, linked_t
+    ) -> list[RunChange]:
+        """Removed on one side since the last run: removed on the other, unless the item
+        there is still paired with another one (a duplicate that stays)."""
+        s_entries, t_entries = defaultdict(list), defaultdict(list)
+        for e in source:
+            s_entries[e.track_id].append(e)
+        for e in target:
+            t_entries[e.track_id].append(e)
+        changes, gone_s, gone_t = [], set(), set()
+        for s, t in base:
+            s_in, t_in = s_present[s] > 0, t_present[t] > 0
+            if t_in and not s_in and t not in linked_t and t not in gone_t:
+                gone_t.add(t)
+                for e in t_entries[t][:1]:
+                    changes.append(RunChange(
+                        action=Action.REMOVE, side=Side.TARGET, item_id=s, counterpart_id=t,
+                        entry_id=e.entry_id, collection_id=e.collection_id,
+                        reason="removed from the source since the last sync",
+                    ))  # fmt: skip
+            elif s_in and not t_in and s not in linked_s and s not in gone_s:
+                gone_s.add(s)
+                for e in s_entries[s][:1]:
+                    changes.append(RunChange(
+                        action=Action.REMOVE, side=Side.SOURCE, item_id=t, counterpart_id=s,
+                        entry_id=e.entry_id, collection_id=e.collection_id,
+                        reason="removed from the target since the last sync",
+                    ))  # fmt: skip
+        return changes
+
+
+def _keep(source_id: int, res: Resolution, *, reason: str) -> RunChange:
+    return RunChange(
+        action=Action.KEEP, item_id=source_id, counterpart_id=res.target_id,
+        outcome=Outcome.SKIPPED, confidence=res.confidence, method=res.method,
+        reason=reason[:1000],
+    )  # fmt: skip
+
+
+def _both(
+    s: int, t: int, reason: str, res: Resolution | None = None, *, side: str = Side.TARGET
+) -> RunChange:
+    """A two-way link, nothing written: oriented like an addition to ``side``."""
+    item, counterpart = (s, t) if side == Side.TARGET else (t, s)
+    return RunChange(
+        action=Action.KEEP, side=side, item_id=item, counterpart_id=counterpart,
+        outcome=Outcome.SKIPPED, confidence=res.confidence if res else None,
+        method=res.method if res else "", reason=reason[:1000],
+    )  # fmt: skip
