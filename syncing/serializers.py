@@ -148,8 +148,11 @@ class ChangeCountsSerializer(serializers.Serializer):
     remove = serializers.IntegerField()
     keep = serializers.IntegerField()
     move = serializers.IntegerField()
-    unmatched = serializers.IntegerField()
+    unmatched = serializers.IntegerField(help_text="Items with no counterpart found.")
     unavailable = serializers.IntegerField()
+    never = serializers.IntegerField(help_text="Items the person said never to match.")
+    done = serializers.IntegerField(help_text="Adds and removals that landed.")
+    pending = serializers.IntegerField(help_text="Adds and removals still only planned.")
     failed = serializers.IntegerField(help_text="Changes of any action whose write failed.")
 
 

@@ -303,6 +303,7 @@ def test_a_run_shows_its_counts_and_what_its_changes_were(api, lib):
     assert (body["status"], body["added"], body["unmatched"]) == ("partial", 1, 1)
     assert body["change_counts"]["add"] == 1
     assert body["change_counts"]["unmatched"] == 1
+    assert body["change_counts"]["never"] == 0
     assert body["can_undo"] is True
 
 
