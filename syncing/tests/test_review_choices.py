@@ -5,10 +5,90 @@ from __future__ import annotations
 from django.urls import reverse
 
 from platforms.clients import client_for
-from platforms.models import Connection
-from syncing.models import ReviewItem, Run
-from syncing.services.review import review_never
-from syncing.tests.test_engine_behaviour import new_pair, sync
+from platforms.models import Connection, Track
+from platforms.selectors import collection_items_page
+from syncing.models import ReviewItem, Run, SyncPair
+from syncing.services.review import review_never, review_pick_url
+from syncing.tests.sandbox_views import spotify_playlist_ids, youtube_playlist_ids
+from syncing.tests.test_engine_behaviour import new_pair, sync, two_way_pair
+
+
+def _untitled_upload_of(sandbox, song: Track, video_id: str) -> str:
+    """An upload of ``song`` whose title says nothing: only a person can tell what it is."""
+    with sandbox.state.lock:
+        sandbox.state.youtube.add_video(
+            video_id,
+            "VID_20240412_2231 untitled upload",
+            "UCreviewchoicechannel0",
+            "Review Choice Uploads",
+            song.duration_ms // 1000 + 40,
+        )
+    return video_id
+
+
+def test_a_video_matched_in_review_to_a_song_already_synced_is_linked_and_never_removed(
+    library, platform_settings
+):
+    sandbox = platform_settings
+    pair = two_way_pair(library)
+    sync(pair)
+    linked = pair.synced_items.select_related("source_track", "target_track").first()
+    song = linked.source_track
+    video = _untitled_upload_of(sandbox, song, "rvwChoice01")
+    youtube = client_for(Connection.objects.get(user=library, platform="youtube"))
+    youtube.add_items(pair.target.platform_id, [video])
+    sync(pair)
+    review = ReviewItem.objects.get(user=library, status="open", source__platform_id=video)
+
+    review_pick_url(item=review, url=f"https://open.spotify.com/track/{song.platform_id}")
+    sync(pair)
+    run = sync(pair)
+
+    assert pair.synced_items.filter(source_track=song, target_track__platform_id=video).exists()
+    rows = collection_items_page(collection=pair.target, user=library)
+    row = next(r for r in rows if r.track and r.track.platform_id == video)
+    assert row.counterpart == song, "the video the person matched still shows as not synced"
+    assert spotify_playlist_ids(sandbox, pair.source.platform_id).count(song.platform_id) == 1
+    assert run.added == run.removed == 0
+    assert not ReviewItem.objects.filter(status="open", source__platform_id=video).exists()
+
+    SyncPair.objects.filter(pk=pair.pk).update(mode=SyncPair.Mode.MIRROR, strict=True)
+    pair.refresh_from_db()
+    mirror = sync(pair)
+
+    remote = youtube_playlist_ids(sandbox, pair.target.platform_id)
+    assert video in remote, "a strict mirror removed the video the person matched"
+    assert linked.target_track.platform_id in remote
+    assert not mirror.changes.filter(action="remove", counterpart__platform_id=video).exists()
+
+
+def test_a_song_matched_in_review_to_a_video_synced_with_another_song_is_linked(
+    library, platform_settings
+):
+    sandbox = platform_settings
+    pair = two_way_pair(library)
+    sync(pair)
+    linked = pair.synced_items.select_related("source_track", "target_track").first()
+    with sandbox.state.lock:  # a release YouTube has no video of
+        other = sandbox.state.spotify.add_track(
+            "Zzyzx Road Lullaby", ["Nobody Anyone Knows"], "Basement Sessions", 201_000
+        )
+    other_id = getattr(other, "id", other)
+    spotify = client_for(Connection.objects.get(user=library, platform="spotify"))
+    spotify.add_items(pair.source.platform_id, [other_id])
+    sync(pair)
+    review = ReviewItem.objects.get(user=library, status="open", source__platform_id=other_id)
+
+    url = f"https://www.youtube.com/watch?v={linked.target_track.platform_id}"
+    review_pick_url(item=review, url=url)
+    run = sync(pair)
+
+    assert pair.synced_items.filter(
+        source_track__platform_id=other_id, target_track=linked.target_track
+    ).exists()
+    remote = youtube_playlist_ids(sandbox, pair.target.platform_id)
+    assert remote.count(linked.target_track.platform_id) == 1
+    assert run.added == run.removed == 0
 
 
 def test_never_match_is_reported_as_skipped_and_does_not_make_the_run_partial(
