@@ -891,7 +891,9 @@ class _Executor:
         unmatched = (
             self._changes().filter(action=Action.UNMATCHED).exclude(method=NEVER_MATCH).exists()
         )
-        if self.pair.mode == SyncPair.Mode.TWO_WAY and not self.run.undo_of_id:
+        if self.pair.mode == SyncPair.Mode.TWO_WAY:
+            # An undo too: a copy it took out must leave the base with it, or the next
+            # run would read "removed from this side" and delete the original.
             self._write_two_way_base()
         elif not self.run.undo_of_id:
             self._link_kept()

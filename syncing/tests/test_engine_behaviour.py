@@ -211,6 +211,29 @@ def test_two_way_remove_on_one_side_and_add_on_the_other(library, platform_setti
     assert run.removed >= 1
 
 
+def test_undoing_a_two_way_copy_never_deletes_what_the_person_added(library, platform_settings):
+    sandbox = platform_settings
+    pair = two_way_pair(library)
+    sync(pair)
+    source_id, target_id = pair.source.platform_id, pair.target.platform_id
+    by_hand = stranger_video(sandbox, youtube_playlist_ids(sandbox, target_id))
+    client_for(Connection.objects.get(user=library, platform="youtube")).add_items(
+        target_id, [by_hand]
+    )
+    copied = sync(pair)
+    assert copied.added == 1, list(copied.changes.values_list("action", "reason"))
+    on_spotify = spotify_playlist_ids(sandbox, source_id)
+
+    undo = run_start(pair=pair, trigger=Run.Trigger.UNDO, undo_of=copied)
+    run_execute(run_id=undo.pk)
+    undone = spotify_playlist_ids(sandbox, source_id)
+    after = sync(pair)
+
+    assert len(undone) == len(on_spotify) - 1  # the undo took the copy out of Spotify
+    assert by_hand in youtube_playlist_ids(sandbox, target_id), "the person's video was deleted"
+    assert after.removed == 0, list(after.changes.filter(action="remove").values_list("reason"))
+
+
 def test_an_unmatched_item_resolved_in_review_is_added_on_the_next_run(library, platform_settings):
     sandbox = platform_settings
     pair = new_pair(library, "add_only")
