@@ -41,3 +41,23 @@ def test_a_very_long_unbroken_name_does_not_widen_the_pages(page: Page, live_ser
         expect(page.get_by_text(name).first).to_be_visible()
         wider = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
         assert wider is False, path
+
+
+def test_on_a_phone_tags_and_platform_names_stay_whole(page: Page, live_server, alice):
+    spotify, _ = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify, "Unbroken" * 18, platform_id="long"))
+    run = build.run(pair, added=3)
+    page.set_viewport_size({"width": 375, "height": 740})
+    log_in(page, live_server.url, email=alice.email)
+
+    for path in ["/sync/pairs/", f"/sync/runs/{run.pk}/", "/library/playlists/"]:
+        page.goto(f"{live_server.url}{path}")
+        broken = page.evaluate(
+            """() => [...document.querySelectorAll('.tag, .plat')].filter(el => {
+                const line = parseFloat(getComputedStyle(el).fontSize) * 1.8;
+                return el.getBoundingClientRect().height > line;
+            }).map(el => el.textContent)"""
+        )
+        assert broken == [], (path, broken)
+        wider = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        assert wider is False, path
