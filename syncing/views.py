@@ -201,13 +201,17 @@ def pairs_create_all(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Choose what to sync, from where, and how.")
         return redirect("syncing:pairs")
     try:
-        created = pair_services.pairs_create_for_all(user=request.user, **form.cleaned_data)
+        created, refused = pair_services.pairs_create_for_all(
+            user=request.user, **form.cleaned_data
+        )
     except ValidationError as error:
         messages.error(request, _errors_text(error))
         return redirect("syncing:pairs")
     if created:
         messages.success(request, f"Created {len(created)} sync {_plural(len(created), 'pair')}.")
-    else:
+    for collection, why in refused:
+        messages.error(request, f"No pair for “{collection.name}”: {why}")
+    if not created and not refused:
         messages.info(request, "Every one of those already has a pair; nothing new to create.")
     return redirect("syncing:pairs")
 

@@ -149,12 +149,14 @@ def pair_delete(*, pair: SyncPair) -> None:
 
 def pairs_create_for_all(
     *, user, kind: str, source_platform: str, mode: str, schedule: str
-) -> list[SyncPair]:
+) -> tuple[list[SyncPair], list[tuple[Collection, str]]]:
     """One pair per liked-songs collection or per playlist that is in no pair yet.
 
     A playlist that some pair already writes to is not made a source (that would copy a
     copy back). A playlist of the same name on the other platform that is in no pair
-    becomes the target ("Road trip" meets "Road trip"); otherwise the run creates one.
+    becomes the target ("Road trip" meets "Road trip"); otherwise the run creates one,
+    named after the source (cut to what the other platform takes). Returns the pairs
+    made and the playlists that could not be paired, each with the reason.
     """
     source_conn = Connection.objects.filter(user=user, platform=source_platform).first()
     if source_conn is None:
@@ -176,7 +178,8 @@ def pairs_create_for_all(
             removed=False,
         ).exclude(pk__in=in_pairs)
     }
-    created = []
+    created, refused = [], []
+    limit = PLAYLIST_NAME_LIMIT[target_platform]
     for source in source_conn.collections.filter(kind=wanted, removed=False).order_by("name"):
         if source.pk in in_pairs:
             continue
@@ -186,15 +189,20 @@ def pairs_create_for_all(
             if kind != "liked"
             else f"{source.name} (from {source_conn.get_platform_display()})"
         )
-        created.append(
-            pair_create(
-                user=user,
-                source=source,
-                target=target,
-                target_platform=target_platform,
-                target_name="" if target else name,
-                mode=mode,
-                schedule=schedule,
+        if len(name) > limit:
+            name = name[: limit - 1].rstrip() + "…"
+        try:
+            created.append(
+                pair_create(
+                    user=user,
+                    source=source,
+                    target=target,
+                    target_platform=target_platform,
+                    target_name="" if target else name,
+                    mode=mode,
+                    schedule=schedule,
+                )
             )
-        )
-    return created
+        except ValidationError as error:
+            refused.append((source, " ".join(error.messages)))
+    return created, refused

@@ -22,16 +22,16 @@ def library(alice):
 
 
 def test_sync_all_my_playlists_makes_one_pair_per_playlist_once(alice, library):
-    made = pairs_create_for_all(
+    made, refused = pairs_create_for_all(
         user=alice, kind="playlists", source_platform="spotify", mode="mirror", schedule="daily"
     )
-    assert sorted(p.source.name for p in made) == ["Gym", "Road", "Sleep"]
+    assert sorted(p.source.name for p in made) == ["Gym", "Road", "Sleep"] and refused == []
     assert all(p.target_platform == "youtube" and p.target is None for p in made)
     assert all(p.next_run_at is not None for p in made)  # spread over the day
     again = pairs_create_for_all(
         user=alice, kind="playlists", source_platform="spotify", mode="mirror", schedule="daily"
     )
-    assert again == []
+    assert again == ([], [])
 
 
 def test_sync_all_joins_same_named_playlists_and_never_copies_a_copy_back(alice, library):
@@ -43,7 +43,7 @@ def test_sync_all_joins_same_named_playlists_and_never_copies_a_copy_back(alice,
         target_platform="spotify",
     )  # fmt: skip
 
-    made = pairs_create_for_all(
+    made, _ = pairs_create_for_all(
         user=alice, kind="playlists", source_platform="spotify", mode="mirror", schedule="daily"
     )
 
@@ -53,8 +53,24 @@ def test_sync_all_joins_same_named_playlists_and_never_copies_a_copy_back(alice,
     assert by_source["Sleep"].target is None and by_source["Sleep"].target_name == "Sleep"
 
 
+def test_sync_all_names_long_playlists_to_fit_and_says_which_it_could_not_pair(alice, library):
+    Collection.objects.create(connection=library, platform_id="long", name="Long " * 40)
+    followed = Collection.objects.create(
+        connection=library, platform_id="f", name="Followed", editable=False
+    )
+
+    made, refused = pairs_create_for_all(
+        user=alice, kind="playlists", source_platform="spotify", mode="two_way", schedule="manual"
+    )
+
+    long_pair = next(p for p in made if p.source.name.startswith("Long"))
+    assert len(long_pair.target_name) == 150 and long_pair.target_name.endswith("…")
+    assert [(c, "Two way" in why) for c, why in refused] == [(followed, True)]
+    assert len(made) == 4  # Gym, Road, Sleep and the long one: the rest went on
+
+
 def test_sync_all_my_liked_songs_makes_the_liked_pair(alice, library):
-    (pair,) = pairs_create_for_all(
+    (pair,), _ = pairs_create_for_all(
         user=alice, kind="liked", source_platform="spotify", mode="add_only", schedule="manual"
     )
     assert pair.source.kind == "liked" and "Liked" in pair.target_name
