@@ -351,6 +351,8 @@ class _Executor:
             Run.WaitReason.RETRY: "Waiting to try again",
         }
         Run.objects.filter(pk=self.run.pk, status=Run.Status.RUNNING).update(
+            # What it did before the wait shows while it waits ("1 removed"), not 0.
+            **self._counts(),
             status=Run.Status.WAITING,
             wait_reason=wait.reason,
             resume_at=wait.resume_at,
