@@ -57,6 +57,11 @@ def test_connecting_stores_encrypted_tokens_and_queues_an_import(
     assert queued == [conn.pk]
     shown = [str(m) for m in alice_client.get("/", **HOST).context["messages"]]
     assert f"{conn.get_platform_display()} is connected." in shown
+    from django.core import mail
+
+    (notice,) = mail.outbox
+    assert notice.subject.endswith(f"{conn.get_platform_display()} connected")
+    assert "third-party" not in notice.body
     from allauth.socialaccount.models import SocialToken
 
     assert not SocialToken.objects.exists(), "tokens must not sit in allauth's plain table"
