@@ -1,8 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import SealedRecoveryDevice, SealedTOTPDevice, User
+
+# django-otp's own device tables stay empty here (the sealed devices below replace them);
+# its admin pages for them would only show two empty, oddly named sections.
+for _unused in (StaticDevice, TOTPDevice):
+    if admin.site.is_registered(_unused):
+        admin.site.unregister(_unused)
 
 
 @admin.register(User)

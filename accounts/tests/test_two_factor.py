@@ -251,6 +251,16 @@ def test_with_two_factor_off_the_admin_is_open_to_staff(settings, client, staff_
     assert client.get("/admin/").status_code == 200
 
 
+def test_the_admin_lists_the_sealed_devices_only(settings, client, staff_alice):
+    settings.MUSICSYNC_2FA = "off"
+    client.force_login(staff_alice)
+
+    text = client.get("/admin/").content.decode()
+
+    assert "Authenticator apps" in text and "Recovery codes" in text
+    assert "TOTP devices" not in text and "Static devices" not in text
+
+
 def test_people_who_are_not_staff_never_see_the_admin(client, alice, alice_2fa):
     log_in(client, alice.email)
     client.post("/accounts/login/two-factor/", {"code": alice_2fa.code()})
