@@ -51,6 +51,7 @@ def test_a_run_waiting_for_quota_lists_the_removals_it_plans(alice, alice_client
     assert "Video 2" in text and "Video 3" in text
     assert "not made them yet" in text
     assert text.count(">Planned<") == 2
+    assert "Hidden item" not in text  # a removal of a hand-added video has no source song
 
 
 def test_the_poll_of_a_waiting_run_keeps_the_filter_the_person_chose(alice, alice_client):
