@@ -114,7 +114,10 @@ class PairViewSet(viewsets.ModelViewSet):
 
     @extend_schema(
         summary="Undo the pair's last run",
-        description="Reverses what the pair's last finished run changed, as a new run.",
+        description=(
+            "Reverses, as a new run, what the pair's last finished run that changed"
+            " something changed (later runs that changed nothing do not count)."
+        ),
         request=None,
         responses={202: RunSerializer, **TRIGGER_ERRORS},
     )
@@ -124,7 +127,11 @@ class PairViewSet(viewsets.ModelViewSet):
         last = selectors.run_last_finished(pair=pair)
         if last is None:
             raise serializers.ValidationError(
-                {api_settings.NON_FIELD_ERRORS_KEY: ["This pair has no finished run to undo."]}
+                {
+                    api_settings.NON_FIELD_ERRORS_KEY: [
+                        "This pair has no finished run that changed something to undo."
+                    ]
+                }
             )
         with service_errors():
             run = run_services.run_undo(run=last)

@@ -162,10 +162,14 @@ def run_change_counts(*, run: Run) -> dict[str, int]:
 
 
 def run_last_finished(*, pair: SyncPair) -> Run | None:
-    # As the undo service reckons it: a run cancelled before it planned does not count.
+    """The pair's last finished run that changed something: the one undo can reverse.
+
+    A later run that added and removed nothing (a scheduled run with nothing to do) left
+    the playlists as that run left them, so it does not take the undo away.
+    """
     return (
         Run.objects.filter(pair=pair, dry_run=False, status__in=Run.FINISHED)
-        .exclude(status=Run.Status.CANCELLED, planned=False)
+        .exclude(added=0, removed=0)
         .order_by("-created_at", "-pk")
         .first()
     )

@@ -233,7 +233,9 @@ def test_undo_reverses_the_pairs_last_run(api, lib):
 def test_undo_of_a_pair_that_never_finished_a_run_is_400(api, lib):
     response = api.post(f"/api/pairs/{lib.active_run.pair_id}/undo/")
     assert response.status_code == 400
-    assert response.json()["non_field_errors"] == ["This pair has no finished run to undo."]
+    assert response.json()["non_field_errors"] == [
+        "This pair has no finished run that changed something to undo."
+    ]
 
 
 def test_undo_of_a_run_that_changed_nothing_is_400_from_the_service(api, lib):

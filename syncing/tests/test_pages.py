@@ -529,12 +529,24 @@ def test_undo_queues_a_run_that_reverses_the_last_one(alice, alice_client):
 
 def test_undo_of_an_older_run_is_refused_with_a_message(alice, alice_client):
     run = _finished_run(alice)
-    build.run(run.pair)
+    build.run(run.pair, added=2)
 
     response = alice_client.post(reverse("syncing:run_undo", args=[run.pk]), follow=True)
 
     assert not Run.objects.filter(undo_of=run).exists()
     assert "Only the last run" in _text(response)
+
+
+def test_a_later_run_that_changed_nothing_keeps_the_undo(alice, alice_client):
+    run = _finished_run(alice)
+    build.run(run.pair)  # a scheduled run with nothing to do
+
+    page = _text(alice_client.get(reverse("syncing:run", args=[run.pk])))
+    response = alice_client.post(reverse("syncing:run_undo", args=[run.pk]), follow=True)
+
+    assert "Undo this run" in page
+    assert Run.objects.filter(undo_of=run).exists()
+    assert "Undo started" in _text(response)
 
 
 def test_retry_failed_items_queues_a_retry_run(alice, alice_client):
