@@ -114,6 +114,11 @@ def pair_new(request: HttpRequest) -> HttpResponse:
         values = form.pair_values()
         if action == "preview":
             unsaved = SyncPair(user=request.user, **values)
+            try:  # what Save would refuse, the preview lists instead of a plan
+                pair_services.pair_check(pair=unsaved)
+            except ValidationError as error:
+                _apply_errors(form, error)
+                return _render_pair_form(request, context)
             context.update(_preview_context(unsaved))
             return _render_pair_form(request, context)
         try:

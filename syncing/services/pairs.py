@@ -51,6 +51,11 @@ def pair_sync_blocker(*, pair: SyncPair) -> str:
     return ""
 
 
+def pair_check(*, pair: SyncPair) -> None:
+    """Raises the ValidationError that saving ``pair`` would raise (for a preview)."""
+    _validate(pair)
+
+
 def _validate(pair: SyncPair) -> None:
     errors: dict[str, list[str]] = {}
     source = pair.source

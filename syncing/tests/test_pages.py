@@ -192,6 +192,20 @@ def test_a_new_playlist_name_longer_than_youtube_allows_is_refused(alice, alice_
     assert not SyncPair.objects.exists()
 
 
+def test_the_preview_lists_a_name_too_long_for_the_target_instead_of_a_plan(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    source = build.playlist(spotify, "Road trip")
+
+    response = alice_client.post(
+        reverse("syncing:pair_new"),
+        _pair_form(source, target_name="a" * 151, action="preview"),
+        headers={"HX-Request": "true"},
+    )
+
+    assert "Fix these first" in _text(response)
+    assert "at most 150 characters" in _text(response)
+
+
 def test_new_pair_form_explains_each_mode(alice, alice_client):
     spotify, _ = build.two_connected(alice)
     build.playlist(spotify, "Road trip")
