@@ -234,16 +234,22 @@ def test_undoing_a_two_way_copy_never_deletes_what_the_person_added(library, pla
     assert after.removed == 0, list(after.changes.filter(action="remove").values_list("reason"))
 
 
-def test_an_unmatched_item_resolved_in_review_is_added_on_the_next_run(library, platform_settings):
-    sandbox = platform_settings
-    pair = new_pair(library, "add_only")
-    with sandbox.state.lock:  # a song that YouTube does not have
+def add_song_youtube_lacks(sandbox, pair: SyncPair) -> str:
+    """Puts a song that YouTube does not have into the pair's Spotify source; its id."""
+    with sandbox.state.lock:
         obscure = sandbox.state.spotify.add_track(
             "Zzyzx Road Lullaby", ["Nobody Anyone Knows"], "Basement Sessions", 201_000
         )
     obscure_id = getattr(obscure, "id", obscure)
-    spotify = client_for(Connection.objects.get(user=library, platform="spotify"))
+    spotify = client_for(Connection.objects.get(user=pair.user, platform="spotify"))
     spotify.add_items(pair.source.platform_id, [obscure_id])
+    return obscure_id
+
+
+def test_an_unmatched_item_resolved_in_review_is_added_on_the_next_run(library, platform_settings):
+    sandbox = platform_settings
+    pair = new_pair(library, "add_only")
+    obscure_id = add_song_youtube_lacks(sandbox, pair)
     first = sync(pair)
     review = ReviewItem.objects.get(user=library, status="open", source__platform_id=obscure_id)
     pair.refresh_from_db()

@@ -10,7 +10,12 @@ from platforms.selectors import collection_items_page
 from syncing.models import ReviewItem, Run, SyncPair
 from syncing.services.review import review_never, review_pick_url
 from syncing.tests.sandbox_views import spotify_playlist_ids, youtube_playlist_ids
-from syncing.tests.test_engine_behaviour import new_pair, sync, two_way_pair
+from syncing.tests.test_engine_behaviour import (
+    add_song_youtube_lacks,
+    new_pair,
+    sync,
+    two_way_pair,
+)
 
 
 def _untitled_upload_of(sandbox, song: Track, video_id: str) -> str:
@@ -95,14 +100,7 @@ def test_never_match_is_reported_as_skipped_and_does_not_make_the_run_partial(
     library, platform_settings, client
 ):
     pair = new_pair(library, "add_only")
-    sandbox = platform_settings
-    with sandbox.state.lock:  # a song that YouTube does not have
-        obscure = sandbox.state.spotify.add_track(
-            "Zzyzx Road Lullaby", ["Nobody Anyone Knows"], "Basement Sessions", 201_000
-        )
-    obscure_id = getattr(obscure, "id", obscure)
-    spotify = client_for(Connection.objects.get(user=library, platform="spotify"))
-    spotify.add_items(pair.source.platform_id, [obscure_id])
+    obscure_id = add_song_youtube_lacks(platform_settings, pair)
     first = sync(pair)
     assert first.unmatched >= 1
     review = ReviewItem.objects.get(user=library, status="open", source__platform_id=obscure_id)
