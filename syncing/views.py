@@ -145,8 +145,6 @@ def pair_edit(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict = {"form": form, "pair": pair}
     if request.method == "POST" and form.is_valid():
         values = form.settings_values()
-        if pair.target_id:
-            values.pop("target_name", None)
         if request.POST.get("action") == "preview":
             unsaved = SyncPair(
                 user=request.user,

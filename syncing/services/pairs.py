@@ -52,11 +52,7 @@ def pair_sync_blocker(*, pair: SyncPair) -> str:
 
 
 def pair_check(*, pair: SyncPair) -> None:
-    """Raises the ValidationError that saving ``pair`` would raise (for a preview)."""
-    _validate(pair)
-
-
-def _validate(pair: SyncPair) -> None:
+    """Raises the ValidationError that saving ``pair`` would raise (a preview asks too)."""
     errors: dict[str, list[str]] = {}
     source = pair.source
     if source.connection.user_id != pair.user_id:
@@ -124,7 +120,7 @@ def pair_create(
         schedule=schedule,
         enabled=enabled,
     )
-    _validate(pair)
+    pair_check(pair=pair)
     pair.next_run_at = first_run_time(schedule=schedule)
     pair.save()
     return pair
@@ -137,7 +133,7 @@ def pair_update(*, pair: SyncPair, **fields) -> SyncPair:
     old_schedule = pair.schedule
     for name, value in fields.items():
         setattr(pair, name, value)
-    _validate(pair)
+    pair_check(pair=pair)
     if pair.schedule != old_schedule:
         pair.next_run_at = first_run_time(schedule=pair.schedule)
     pair.save()

@@ -74,13 +74,7 @@ def test_a_song_matched_in_review_to_a_video_synced_with_another_song_is_linked(
     pair = two_way_pair(library)
     sync(pair)
     linked = pair.synced_items.select_related("source_track", "target_track").first()
-    with sandbox.state.lock:  # a release YouTube has no video of
-        other = sandbox.state.spotify.add_track(
-            "Zzyzx Road Lullaby", ["Nobody Anyone Knows"], "Basement Sessions", 201_000
-        )
-    other_id = getattr(other, "id", other)
-    spotify = client_for(Connection.objects.get(user=library, platform="spotify"))
-    spotify.add_items(pair.source.platform_id, [other_id])
+    other_id = add_song_youtube_lacks(sandbox, pair)  # a release YouTube has no video of
     sync(pair)
     review = ReviewItem.objects.get(user=library, status="open", source__platform_id=other_id)
 
