@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from platforms.models import Collection, CollectionItem, Track
+from platforms.models import Collection, CollectionItem
 from syncing.models import MatchMethod, RunChange, SyncedItem, SyncPair
 from syncing.services.resolve import IN_TARGET, Resolution
 
@@ -46,9 +46,10 @@ def entries_of(collections: list[Collection]) -> list[Entry]:
 def plan_changes(
     *, pair: SyncPair, source: list[Entry], target: list[Entry], resolve: Resolve
 ) -> list[RunChange]:
+    planner = _Planner(pair, resolve, {e.collection_id for e in (*source, *target)})
     if pair.mode == SyncPair.Mode.TWO_WAY:
-        return _Planner(pair, resolve).two_way(source, target)
-    return _Planner(pair, resolve).one_way(source, target)
+        return planner.two_way(source, target)
+    return planner.one_way(source, target)
 
 
 def _is_liked(collection: Collection | None) -> bool:
@@ -81,18 +82,22 @@ def unmatched_change(
 
 
 class _Planner:
-    def __init__(self, pair: SyncPair, resolve: Resolve):
+    def __init__(self, pair: SyncPair, resolve: Resolve, collection_ids: set[int]):
         self.pair = pair
         self.resolve = resolve
-        self._titles: dict[int, str] = {}
+        self._collection_ids = collection_ids
+        self._titles: dict[int, str] | None = None
         # Two-way links found in this plan (added, or on both sides), as (source, target).
         self._pending: list[tuple[int, int]] = []
 
     def _title(self, track_id: int | None) -> str:
-        if track_id not in self._titles:
-            track = Track.objects.filter(pk=track_id).only("title").first()
-            self._titles[track_id] = track.title if track else "?"
-        return self._titles[track_id]
+        if self._titles is None:
+            # Only a plan with duplicates names songs: one query then, for all of them.
+            items = CollectionItem.objects.filter(
+                collection_id__in=self._collection_ids, track__isnull=False
+            )
+            self._titles = dict(items.values_list("track_id", "track__title"))
+        return self._titles.get(track_id, "?")
 
     def _same_song(self, first: int, counterpart: int, *, verb: str) -> str:
         return (
@@ -117,22 +122,20 @@ class _Planner:
         for entry in source:
             if not entry.available:
                 skipped.append(
-                    RunChange(
-                        action=Action.UNAVAILABLE,
-                        item_id=entry.track_id,
-                        outcome=Outcome.SKIPPED,
-                        reason="unavailable on the source platform (removed, private, local file)",
-                    )  # fmt: skip
+                    _skipped(
+                        Action.UNAVAILABLE,
+                        entry.track_id,
+                        "unavailable on the source platform (removed, private, local file)",
+                    )
                 )
                 continue
             if entry.track_id in seen and not self.pair.keep_duplicates:
                 skipped.append(
-                    RunChange(
-                        action=Action.KEEP,
-                        item_id=entry.track_id,
-                        outcome=Outcome.SKIPPED,
-                        reason="in the source more than once: the target gets one copy",
-                    )  # fmt: skip
+                    _skipped(
+                        Action.KEEP,
+                        entry.track_id,
+                        "in the source more than once: the target gets one copy",
+                    )
                 )
                 continue
             seen.add(entry.track_id)
@@ -248,13 +251,7 @@ class _Planner:
         s_present = Counter(e.track_id for e in source if e.track_id and e.available)
         t_present = Counter(e.track_id for e in target if e.track_id and e.available)
         changes = [
-            RunChange(
-                action=Action.UNAVAILABLE,
-                side=side,
-                item_id=e.track_id,
-                outcome=Outcome.SKIPPED,
-                reason=f"unavailable on {platform.title()}",
-            )  # fmt: skip
+            _skipped(Action.UNAVAILABLE, e.track_id, f"unavailable on {platform.title()}", side)
             for entries, side, platform in (
                 (source, Side.TARGET, source_platform),
                 (target, Side.SOURCE, self.pair.target_platform),
@@ -263,13 +260,12 @@ class _Planner:
             if not e.available
         ]
         changes += [
-            RunChange(
-                action=Action.KEEP,
-                side=side,
-                item_id=track_id,
-                outcome=Outcome.SKIPPED,
-                reason=f"in the {name} more than once: the other side keeps one copy",
-            )  # fmt: skip
+            _skipped(
+                Action.KEEP,
+                track_id,
+                f"in the {name} more than once: the other side keeps one copy",
+                side,
+            )
             for present, side, name in (
                 (s_present, Side.TARGET, "source"),
                 (t_present, Side.SOURCE, "target"),
@@ -370,6 +366,13 @@ class _Planner:
                         reason="removed from the target since the last sync",
                     ))  # fmt: skip
         return changes
+
+
+def _skipped(action: str, item_id: int | None, reason: str, side: str = Side.TARGET) -> RunChange:
+    """An item the plan accounts for without writing anything (unavailable, a duplicate)."""
+    return RunChange(
+        action=action, side=side, item_id=item_id, outcome=Outcome.SKIPPED, reason=reason
+    )
 
 
 def _keep(source_id: int, res: Resolution, *, reason: str) -> RunChange:

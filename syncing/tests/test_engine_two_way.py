@@ -77,6 +77,8 @@ def test_a_two_way_first_run_logs_every_item_of_both_sides(library, platform_set
     duplicates = run.changes.filter(action=Action.KEEP, reason__contains="same song as")
     titles = set(duplicates.values_list("item__title", flat=True))
     assert {"Velvet Hours", "Hafið - Remastered 2021", "Golden Hour"} <= titles, titles
+    reasons = list(duplicates.values_list("reason", flat=True))
+    assert not [r for r in reasons if "'?'" in r], reasons  # each names the songs it means
 
 
 def test_a_second_two_way_run_with_nothing_changed_adds_nothing(library, platform_settings):
