@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from platforms.models import Collection, CollectionItem
+from platforms.models import Collection, CollectionItem, Track
 from syncing.models import MatchMethod, RunChange, SyncedItem, SyncPair
 from syncing.services.resolve import IN_TARGET, Resolution
 
@@ -97,7 +97,10 @@ class _Planner:
                 collection_id__in=self._collection_ids, track__isnull=False
             )
             self._titles = dict(items.values_list("track_id", "track__title"))
-        return self._titles.get(track_id, "?")
+        if track_id not in self._titles:  # a counterpart found by search, not added yet
+            title = Track.objects.filter(pk=track_id).values_list("title", flat=True).first()
+            self._titles[track_id] = title or "?"
+        return self._titles[track_id]
 
     def _same_song(self, first: int, counterpart: int, *, verb: str) -> str:
         return (
