@@ -342,8 +342,9 @@ class _Planner:
     def _two_way_removals(
         self, base, source, target, s_present, t_present, linked_s, linked_t
     ) -> list[RunChange]:
-        """Removed on one side since the last run: removed on the other, unless the item
-        there is still paired with another one (a duplicate that stays)."""
+        """Removed on one side since the last run: removed on the other, every copy of it,
+        unless the item there is still paired with another one (a duplicate that stays).
+        A copy left behind would come back to the first side at the next run."""
         s_entries, t_entries = defaultdict(list), defaultdict(list)
         for e in source:
             s_entries[e.track_id].append(e)
@@ -354,7 +355,7 @@ class _Planner:
             s_in, t_in = s_present[s] > 0, t_present[t] > 0
             if t_in and not s_in and t not in linked_t and t not in gone_t:
                 gone_t.add(t)
-                for e in t_entries[t][:1]:
+                for e in t_entries[t]:
                     changes.append(RunChange(
                         action=Action.REMOVE, side=Side.TARGET, item_id=s, counterpart_id=t,
                         entry_id=e.entry_id, collection_id=e.collection_id,
@@ -362,7 +363,7 @@ class _Planner:
                     ))  # fmt: skip
             elif s_in and not t_in and s not in linked_s and s not in gone_s:
                 gone_s.add(s)
-                for e in s_entries[s][:1]:
+                for e in s_entries[s]:
                     changes.append(RunChange(
                         action=Action.REMOVE, side=Side.SOURCE, item_id=t, counterpart_id=s,
                         entry_id=e.entry_id, collection_id=e.collection_id,

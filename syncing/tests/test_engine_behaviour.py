@@ -414,3 +414,29 @@ def test_keeping_order_puts_a_song_added_at_the_top_of_the_source_at_the_top_of_
     assert remote[0] == added.counterpart.platform_id, (
         "appended, not placed where the source has it"
     )
+
+
+def test_a_song_removed_on_one_side_leaves_every_copy_on_the_other(library, platform_settings):
+    sandbox = platform_settings
+    pair = two_way_pair(library)
+    sync(pair)
+    source_id, target_id = pair.source.platform_id, pair.target.platform_id
+    linked = pair.synced_items.select_related("source_track", "target_track").first()
+    video = linked.target_track.platform_id
+    youtube = client_for(Connection.objects.get(user=library, platform="youtube"))
+    youtube.add_items(target_id, [video])  # the person has it twice on YouTube
+    sync(pair)
+    assert youtube_playlist_ids(sandbox, target_id).count(video) == 2
+
+    client_for(Connection.objects.get(user=library, platform="spotify")).remove_items(
+        source_id, [PlaylistEntry(0, linked.source_track.to_info())]
+    )
+    removal = sync(pair)
+    after = sync(pair)
+
+    assert video not in youtube_playlist_ids(sandbox, target_id)
+    assert removal.removed == 2
+    assert linked.source_track.platform_id not in spotify_playlist_ids(sandbox, source_id), (
+        "the song came back: " + "; ".join(after.changes.values_list("reason", flat=True))
+    )
+    assert after.added == 0 and after.removed == 0
