@@ -571,14 +571,18 @@ class _Executor:
             ))  # fmt: skip
         return changes
 
+    def _platform_of(self, change: RunChange) -> str:
+        """The platform a change's counterpart lives on."""
+        if change.side == Side.TARGET:
+            return self.pair.target_platform
+        return self.pair.source.connection.platform
+
     def _record_review(self, changes: list[RunChange]) -> None:
+        self._close_review(changes)
         for change in changes:
             if change.action != Action.UNMATCHED or change.method == "never" or not change.item_id:
                 continue
-            platform = (
-                self.pair.target_platform if change.side == Side.TARGET
-                else self.pair.source.connection.platform
-            )  # fmt: skip
+            platform = self._platform_of(change)
             candidates = getattr(change, "_candidates", [])
             best = max((c["confidence"] for c in candidates), default=0.0)
             try:
@@ -592,6 +596,28 @@ class _Executor:
                     )  # fmt: skip
             except IntegrityError:
                 pass
+
+    def _close_review(self, changes: list[RunChange]) -> None:
+        """Open review items this plan has matched after all (the person added the right
+        item by hand, or a search found it) are settled with that match."""
+        if self.run.undo_of_id:
+            return
+        matched: dict[tuple[int, str], int] = {}
+        for change in changes:
+            if change.action in (Action.ADD, Action.KEEP) and change.item_id:
+                if change.counterpart_id:
+                    matched[(change.item_id, self._platform_of(change))] = change.counterpart_id
+        if not matched:
+            return
+        open_items = ReviewItem.objects.filter(
+            user_id=self.pair.user_id, status=ReviewItem.Status.OPEN
+        ).values_list("pk", "source_id", "target_platform")
+        now = timezone.now()
+        for pk, source_id, platform in open_items:
+            if (chosen := matched.get((source_id, platform))) is not None:
+                ReviewItem.objects.filter(pk=pk, status=ReviewItem.Status.OPEN).update(
+                    status=ReviewItem.Status.RESOLVED, chosen_id=chosen, resolved_at=now
+                )
 
     # --- resuming ---------------------------------------------------------------------
 

@@ -110,3 +110,35 @@ def test_never_match_is_reported_as_skipped_and_does_not_make_the_run_partial(
     assert "you said never match" in page
     open_items = ReviewItem.objects.filter(pair=pair, status="open").exists()
     assert ("Review unmatched" in page) == open_items
+
+
+def test_an_open_review_item_is_settled_when_a_later_run_matches_it(
+    library, platform_settings, client
+):
+    sandbox = platform_settings
+    pair = new_pair(library, "add_only")
+    obscure_id = add_song_youtube_lacks(sandbox, pair)
+    sync(pair)
+    pair.refresh_from_db()
+    review = ReviewItem.objects.get(user=library, status="open", source__platform_id=obscure_id)
+    with sandbox.state.lock:  # the artist uploads it; the person puts it in the playlist
+        sandbox.state.youtube.add_video(
+            "zzyzxRoad01",
+            "Nobody Anyone Knows - Zzyzx Road Lullaby (Official Audio)",
+            "UCnobodyanyoneknows0001",
+            "Nobody Anyone Knows",
+            201,
+        )
+    youtube = client_for(Connection.objects.get(user=library, platform="youtube"))
+    youtube.add_items(pair.target.platform_id, ["zzyzxRoad01"])
+
+    run = sync(pair)
+
+    assert run.changes.filter(action="keep", item=review.source).exists()
+    review.refresh_from_db()
+    assert review.status == ReviewItem.Status.RESOLVED
+    assert review.chosen.platform_id == "zzyzxRoad01"
+    client.force_login(library)
+    queue = client.get(reverse("syncing:review")).content.decode()
+    assert "Zzyzx Road Lullaby" not in queue
+    assert youtube_playlist_ids(sandbox, pair.target.platform_id).count("zzyzxRoad01") == 1
