@@ -324,7 +324,18 @@ class YouTubeClient:
                 part="snippet", q=query, type="video", maxResults=min(limit, PAGE_SIZE)
             ),
         )
-        return [t for t in (parse.parse_search_result(raw) for raw in parse.page_items(body)) if t]
+        found = [t for t in (parse.parse_search_result(raw) for raw in parse.page_items(body)) if t]
+        if not found:
+            return []
+        # A search result tells neither a video's length nor whether it plays; one
+        # videos.list call for all of them does (1 unit, beside the search's 100). The
+        # matcher then weighs durations, and a private or deleted video is no candidate.
+        details = {t.platform_id: t for t in self.get_tracks([t.platform_id for t in found])}
+        return [
+            details[t.platform_id]
+            for t in found
+            if t.platform_id in details and details[t.platform_id].available
+        ]
 
     # --- writes ---------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from platforms.models import Collection
 from syncing.models import ReviewItem, Run, RunChange
@@ -173,3 +174,27 @@ def test_youtube_to_spotify_adds_the_matched_tracks(library, platform_settings):
     pair.refresh_from_db()
     remote = spotify_playlist_ids(platform_settings, pair.target.platform_id)
     assert len(remote) == run.added > 0
+
+
+def test_videos_a_search_found_are_matched_and_listed_with_their_length(
+    library, platform_settings, client
+):
+    sandbox = platform_settings
+    pair = pair_create(
+        user=library, source=spotify_playlist(library), target=None,
+        target_platform="youtube", target_name="With lengths", mode="add_only",
+    )  # fmt: skip
+
+    run = execute(run_start(pair=pair, trigger=Run.Trigger.MANUAL))
+
+    searched = RunChange.objects.filter(run=run, action="add", method="search")
+    assert searched.exists()
+    for change in searched.select_related("counterpart"):
+        with sandbox.state.lock:
+            seconds = sandbox.state.youtube.videos[change.counterpart.platform_id].duration_s
+        assert change.counterpart.duration_ms == seconds * 1000
+        assert "duration" in change.reason, change.reason  # the matcher weighed it
+    pair.refresh_from_db()
+    client.force_login(library)
+    page = client.get(reverse("platforms:collection", args=[pair.target_id])).content.decode()
+    assert page.count('<td class="hide-narrow muted">—</td>') == 0
