@@ -1,6 +1,6 @@
 """allauth's pages at /accounts/, with rate limits in front and the two-factor step.
 
-The first three shadow allauth's own routes of the same name and path.
+The first four shadow allauth's own routes of the same name and path.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ urlpatterns = [
     path("login/", views.login, name="account_login"),
     path("signup/", views.signup, name="account_signup"),
     path("password/reset/", views.password_reset, name="account_reset_password"),
+    path("email/", views.email, name="account_email"),
     path("login/two-factor/", views.two_factor_authenticate, name="account_two_factor"),
     path("", include("allauth.urls")),
 ]

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from allauth.account.forms import AddEmailForm
+from allauth.account.models import EmailAddress
 from django import forms
+from django.db import transaction
 
 
 class CodeForm(forms.Form):
@@ -44,3 +47,29 @@ class PasswordConfirmForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class ChangeEmailForm(AddEmailForm):
+    """allauth's change of address, which keeps an unconfirmed current address.
+
+    allauth takes any unconfirmed address for the change in progress and replaces it,
+    so a person who never confirmed the address they signed up with lost it at once:
+    the account was left with no email, and the new, unconfirmed address logged in.
+    Here the current address stays the login until the new one is confirmed, as it
+    does for a confirmed one.
+    """
+
+    def save(self, request):
+        current = EmailAddress.objects.filter(user=self.user, email__iexact=self.user.email).first()
+        if not self.user.email or current is None or current.verified:
+            return super().save(request)
+        with transaction.atomic():
+            # The change asked before this one, if any, gives way to this one.
+            EmailAddress.objects.filter(user=self.user, verified=False).exclude(
+                pk=current.pk
+            ).delete()
+            new = EmailAddress.objects.create(
+                user=self.user, email=self.cleaned_data["email"].lower()
+            )
+        new.send_confirmation(request)
+        return new

@@ -38,6 +38,25 @@ login = limited(group="login-ip", key="ip", rate="login-ip", method="POST")(
     )(allauth_views.login)
 )
 signup = limited(group="signup-ip", key="ip", rate="signup-ip", method="POST")(allauth_views.signup)
+
+
+class EmailView(allauth_views.EmailView):
+    """The address page, which names the address the person logs in with, confirmed or
+    not, and a change only when there is one (allauth counts an unconfirmed current
+    address as a change in progress)."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        login_address = EmailAddress.objects.filter(user=user, email__iexact=user.email).first()
+        pending = context.get("new_emailaddress")
+        if pending is not None and login_address is not None and pending.pk == login_address.pk:
+            pending = None
+        context.update(login_address=login_address, new_emailaddress=pending)
+        return context
+
+
+email = login_required(EmailView.as_view())
 password_reset = limited(
     group="password-reset-ip", key="ip", rate="password-reset-ip", method="POST"
 )(

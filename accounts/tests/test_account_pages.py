@@ -120,6 +120,65 @@ def test_changing_my_email_takes_effect_once_the_new_address_is_confirmed(alice_
     assert alice.email == "alice.new@example.com"
 
 
+def _sign_up(client, email: str) -> None:
+    response = client.post(
+        "/accounts/signup/", {"email": email, "password1": PASSWORD, "password2": PASSWORD}
+    )
+    assert response.status_code == 302, response.content.decode()[:300]
+
+
+def test_an_unconfirmed_address_stays_the_login_until_the_new_one_is_confirmed(
+    client, django_user_model
+):
+    _sign_up(client, "erin@example.com")  # never confirmed
+    page = client.get("/accounts/email/").content.decode()
+    assert "You log in with <strong>erin@example.com</strong>" in page
+    assert "Changing to" not in page  # nothing is being changed yet
+
+    response = client.post("/accounts/email/", {"action_add": "", "email": "erin@exmaple.com"})
+
+    assert response.status_code == 302
+    page = client.get("/accounts/email/").content.decode()
+    assert "You log in with <strong>erin@example.com</strong>" in page
+    assert "Changing to <strong>erin@exmaple.com</strong>" in page
+    user = django_user_model.objects.get(email="erin@example.com")
+    client.logout()
+    assert log_in(client, "erin@exmaple.com").status_code == 200  # the typo does not log in
+    assert log_in(client, "erin@example.com").url == "/"
+    # Another unconfirmed person changes address too (this was a 500).
+    other = client.__class__()
+    _sign_up(other, "finn@example.com")
+    assert other.post("/accounts/email/", {"action_add": "", "email": "finn@new.example"}).url
+    # The right address, once confirmed, takes over; the old one is gone.
+    client.post("/accounts/email/", {"action_add": "", "email": "erin.new@example.com"})
+    client.post(_link_in(next(m for m in mail.outbox if "erin.new@example.com" in m.to)))
+    user.refresh_from_db()
+    assert user.email == "erin.new@example.com"
+    assert list(EmailAddress.objects.filter(user=user).values_list("email", flat=True)) == [
+        "erin.new@example.com"
+    ]
+    assert log_in(client.__class__(), "erin@example.com").status_code == 200
+    assert log_in(client.__class__(), "erin.new@example.com").url == "/"
+
+
+def test_an_account_an_old_change_left_without_an_email_gets_its_address_back(
+    client, django_user_model
+):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    user = django_user_model.objects.create_user(email="gil@example.com", password=PASSWORD)
+    django_user_model.objects.filter(pk=user.pk).update(email="")  # what the old bug did
+    EmailAddress.objects.create(user=user, email="gil.new@example.com")
+
+    import_module("accounts.migrations.0006_restore_blank_emails").restore(apps, None)
+
+    user.refresh_from_db()
+    assert user.email == "gil.new@example.com"
+    assert log_in(client, "gil.new@example.com").url == "/"
+
+
 def test_the_settings_page_shows_profile_two_factor_tokens_and_deletion(alice_client):
     page = alice_client.get("/settings/").content.decode()
     for heading in ("Profile", "Two-factor authentication", "API tokens", "Delete my account"):
