@@ -6,7 +6,7 @@ import random
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from platforms.clients import PLAYLIST_NAME_LIMIT
@@ -51,6 +51,16 @@ def pair_sync_blocker(*, pair: SyncPair) -> str:
     return ""
 
 
+def _pair_between(pair: SyncPair, source: Collection, target: Collection) -> SyncPair | None:
+    """Another pair of the person between the same two collections, either way round."""
+    between = SyncPair.objects.filter(user_id=pair.user_id).filter(
+        models.Q(source=source, target=target) | models.Q(source=target, target=source)
+    )
+    if pair.pk is not None:
+        between = between.exclude(pk=pair.pk)
+    return between.select_related("source", "target").first()
+
+
 def pair_check(*, pair: SyncPair) -> None:
     """Raises the ValidationError that saving ``pair`` would raise (a preview asks too)."""
     errors: dict[str, list[str]] = {}
@@ -68,6 +78,12 @@ def pair_check(*, pair: SyncPair) -> None:
         elif not target.editable:
             errors.setdefault("target", []).append(
                 "That playlist belongs to someone else and cannot be changed."
+            )
+        elif other := _pair_between(pair, source, target):
+            # Two pairs between the same two collections undo each other's work: an
+            # add-only pair puts back what the two-way one was removing on both sides.
+            errors.setdefault("target", []).append(
+                f"These two are already paired ({other}): change that pair instead."
             )
     elif not (pair.target_name or "").strip():
         errors.setdefault("target_name", []).append("Name the new playlist.")

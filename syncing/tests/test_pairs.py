@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from platforms.models import Collection, Connection
-from syncing.services.pairs import pair_create, pairs_create_for_all
+from syncing.services.pairs import pair_check, pair_create, pairs_create_for_all
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +90,24 @@ def test_a_pair_cannot_target_the_same_platform_or_someone_elses_playlist(alice,
     with pytest.raises(ValidationError) as foreign:
         pair_create(user=alice, source=source, target=bobs, target_platform="youtube")
     assert "target" in foreign.value.message_dict
+
+
+def test_two_collections_can_be_paired_only_once_either_way_round(alice, library):
+    youtube = Collection.objects.create(
+        connection=Connection.objects.get(user=alice, platform="youtube"),
+        platform_id="ytliked", kind="liked", name="Liked videos",
+    )  # fmt: skip
+    liked = Collection.objects.get(connection=library, kind="liked")
+    two_way = pair_create(
+        user=alice, source=liked, target=youtube, target_platform="youtube", mode="two_way"
+    )
+
+    for source, target, platform in ((liked, youtube, "youtube"), (youtube, liked, "spotify")):
+        with pytest.raises(ValidationError) as again:
+            pair_create(user=alice, source=source, target=target, target_platform=platform)
+        assert again.value.message_dict["target"] == [
+            "These two are already paired (Liked ⇄ Liked videos (Two way)): "
+            "change that pair instead."
+        ]
+    two_way.mode = "mirror"
+    pair_check(pair=two_way)  # the pair itself can still be changed
