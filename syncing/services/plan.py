@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from platforms.models import Collection, CollectionItem, Track
-from syncing.models import MatchMethod, RunChange, SyncedItem, SyncPair
+from syncing.models import RunChange, SyncedItem, SyncPair
 from syncing.services.resolve import IN_TARGET, Resolution
 
 Action, Side, Outcome = RunChange.Action, RunChange.Side, RunChange.Outcome
@@ -158,6 +158,7 @@ class _Planner:
         ordered, changes = self._source_order(source)
         candidates = list(dict.fromkeys(e.track_id for e in target if e.track_id))
         resolutions = self.resolve(FORWARD, ordered, candidates, links)
+        linked_targets = set(links.values())
         present = present.copy()
         first_for: dict[int, int] = {}  # counterpart -> the first source item wanting it
         planned_adds: set[int] = set()
@@ -178,6 +179,7 @@ class _Planner:
                     _keep(source_id, res, reason=self._same_song(first, target_id, verb=verb))
                 )
                 continue
+            another_copy = wanted[target_id] > 0 or target_id in planned_adds
             wanted[target_id] += 1
             if present[target_id] > 0:
                 present[target_id] -= 1
@@ -186,8 +188,10 @@ class _Planner:
                 continue
             planned_adds.add(target_id)
             reason = _match_why(res)
-            if res.method == MatchMethod.EXISTING:
+            if another_copy:
                 reason = f"another copy, as the pair keeps duplicates; {reason}"
+            elif target_id in linked_targets:
+                reason = f"no longer in the target, added again as the source has it; {reason}"
             changes.append(
                 RunChange(
                     action=Action.ADD,

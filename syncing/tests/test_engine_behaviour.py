@@ -440,3 +440,25 @@ def test_a_song_removed_on_one_side_leaves_every_copy_on_the_other(library, plat
         "the song came back: " + "; ".join(after.changes.values_list("reason", flat=True))
     )
     assert after.added == 0 and after.removed == 0
+
+
+def test_a_song_removed_from_the_target_by_hand_is_added_again_and_the_log_says_why(
+    library, platform_settings
+):
+    sandbox = platform_settings
+    pair = new_pair(library, "add_only")
+    first = sync(pair)
+    pair.refresh_from_db()
+    added = first.changes.filter(action="add", outcome="applied").first()
+    entry = Collection.objects.get(pk=pair.target_id).items.get(track=added.counterpart)
+    client_for(Connection.objects.get(user=library, platform="youtube")).remove_items(
+        pair.target.platform_id,
+        [PlaylistEntry(0, added.counterpart.to_info(), entry_id=entry.entry_id)],
+    )
+
+    second = sync(pair)
+
+    again = second.changes.get(action="add", item=added.item)
+    assert again.reason.startswith("no longer in the target, added again"), again.reason
+    assert "duplicates" not in again.reason
+    assert added.counterpart.platform_id in youtube_playlist_ids(sandbox, pair.target.platform_id)
