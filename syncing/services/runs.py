@@ -350,9 +350,12 @@ class _Executor:
             Run.WaitReason.RECONNECT: "Waiting for you to reconnect",
             Run.WaitReason.RETRY: "Waiting to try again",
         }
+        done = self._writes_done()
         Run.objects.filter(pk=self.run.pk, status=Run.Status.RUNNING).update(
-            # What it did before the wait shows while it waits ("1 removed"), not 0.
+            # What it did before the wait shows while it waits ("1 removed"), not 0, and
+            # its progress says so too (heartbeats write it at most once a second).
             **self._counts(),
+            progress_done=done,
             status=Run.Status.WAITING,
             wait_reason=wait.reason,
             resume_at=wait.resume_at,
@@ -384,6 +387,15 @@ class _Executor:
 
     def _changes(self):
         return RunChange.objects.filter(run=self.run)
+
+    def _writes_done(self) -> int:
+        """The planned writes tried so far (applied or failed)."""
+        return (
+            self._changes()
+            .filter(action__in=WRITE_ACTIONS)
+            .exclude(outcome=Outcome.PLANNED)
+            .count()
+        )
 
     # --- the work ---------------------------------------------------------------------
 
@@ -655,12 +667,7 @@ class _Executor:
                 landed_add + landed_remove, ["outcome", "applied_at", "entry_id"]
             )
             self._record_links(landed_add, landed_remove)
-        done = (
-            self._changes()
-            .filter(action__in=WRITE_ACTIONS)
-            .exclude(outcome=Outcome.PLANNED)
-            .count()
-        )
+        done = self._writes_done()
         self._heartbeat(done=done)
 
     # --- applying ---------------------------------------------------------------------
@@ -697,12 +704,7 @@ class _Executor:
             .select_related("counterpart")
         )
         planned.sort(key=lambda c: (c.side, order[c.action], c.seq))
-        done = (
-            self._changes()
-            .filter(action__in=WRITE_ACTIONS)
-            .exclude(outcome=Outcome.PLANNED)
-            .count()
-        )
+        done = self._writes_done()
         total = done + len(planned)
         groups: dict[tuple[str, str], list[RunChange]] = defaultdict(list)
         for change in planned:

@@ -281,6 +281,7 @@ def test_running_out_of_quota_waits_for_the_reset_then_finishes(library, platfor
     landed = run.changes.filter(action="add", outcome="applied").count()
     assert 0 < landed < preview.added
     assert run.added == landed  # the waiting run's page counts what it already did
+    assert run.progress_done == landed  # and its progress bar agrees ("4 of 28", not 0)
     sandbox.state.clock.advance(24 * 3600)
     runs_resume_due(now=run.resume_at + timedelta(seconds=1))
     run.refresh_from_db()
