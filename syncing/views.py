@@ -177,6 +177,7 @@ def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "runs": runs.get_page(request.GET.get("page", 1)),
         "review_count": ReviewItem.objects.filter(pair=pair, status=ReviewItem.Status.OPEN).count(),
         "mode_help": MODE_HELP.get(pair.mode, ""),
+        "waiting": pair.runs.filter(status=Run.Status.WAITING).order_by("-created_at").first(),
     }
     return render(request, "syncing/pair_detail.html", context)
 

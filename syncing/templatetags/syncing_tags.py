@@ -9,7 +9,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.urls import get_script_prefix, reverse
+from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -61,6 +63,35 @@ def run_status(run: Run) -> SafeString:
     if run.trigger in _TAGGED_TRIGGERS:
         parts.append(_tag(run.get_trigger_display()))
     return mark_safe(" ".join(parts))  # noqa: S308 - every part is escaped by format_html
+
+
+# What a waiting run waits for, after the status tag's "Waiting".
+_WAITS_FOR = {
+    Run.WaitReason.QUOTA: "for YouTube quota",
+    Run.WaitReason.RATE_LIMIT: "out a rate limit",
+    Run.WaitReason.RECONNECT: "for you to reconnect",
+    Run.WaitReason.RETRY: "to try again after an error",
+}
+
+
+@register.simple_tag
+def run_wait(run: Run) -> SafeString | str:
+    """For a waiting run: what it waits for and when it goes on by itself."""
+    if run.status != Run.Status.WAITING:
+        return ""
+    if run.wait_reason == Run.WaitReason.RECONNECT:
+        when = "it goes on once you reconnect"
+    elif run.resume_overdue:
+        when = "resumes within a minute"
+    elif run.resume_at:
+        at = dateformat.format(timezone.localtime(run.resume_at), "H:i T")
+        when = f"resumes {naturaltime(run.resume_at)} ({at})"
+    else:
+        when = ""
+    what = _WAITS_FOR.get(run.wait_reason, "")
+    return format_html(
+        '<span class="small muted wait-note">{}</span>', "; ".join(p for p in (what, when) if p)
+    )
 
 
 @register.simple_tag

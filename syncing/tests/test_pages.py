@@ -486,6 +486,32 @@ def test_a_waiting_run_says_why_and_when_it_resumes(alice, alice_client):
     assert "Waiting for YouTube quota" in text and "resumes by itself" in text
 
 
+def test_the_dashboard_runs_and_pair_pages_say_when_a_waiting_pair_resumes(
+    alice, alice_client, settings
+):
+    from datetime import UTC, timedelta
+
+    from django.utils import timezone
+
+    settings.TIME_ZONE = "UTC"
+    spotify, _ = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify), schedule="daily")
+    resume = timezone.now() + timedelta(hours=23)
+    run = build.run(
+        pair, status=Run.Status.WAITING, wait_reason=Run.WaitReason.QUOTA, resume_at=resume
+    )
+    at = resume.astimezone(UTC).strftime("%H:%M")
+
+    dashboard = _text(alice_client.get(reverse("dashboard")))
+    runs = _text(alice_client.get(reverse("syncing:runs")))
+    detail = _text(alice_client.get(reverse("syncing:pair", args=[pair.pk])))
+
+    for page in (dashboard, runs, detail):
+        page = page.replace("\xa0", " ")  # humanize joins "22 hours" with a no-break space
+        assert f"for YouTube quota; resumes 22 hours from now ({at} UTC)" in page
+    assert f">#{run.pk}</a> is waiting" in detail and "next run" not in detail
+
+
 def test_a_run_waiting_for_a_reconnect_or_overdue_says_so_without_a_far_off_date(
     alice, alice_client
 ):
