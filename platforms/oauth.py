@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.providers.base import AuthError
 from allauth.socialaccount.signals import social_account_added, social_account_updated
 from django.conf import settings
+from django.contrib import messages
 from django.dispatch import receiver
+from django.shortcuts import redirect
 from django.utils import timezone
 
 PROVIDER_PLATFORM = {"spotify": "spotify", "google": "youtube"}
@@ -45,6 +49,26 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def get_connect_redirect_url(self, request, socialaccount) -> str:
         return "/"
+
+    def on_authentication_error(
+        self, request, provider, error=None, exception=None, extra_context=None
+    ) -> None:
+        """A person connecting a platform goes back to the dashboard with what happened,
+        not to allauth's page about logging in."""
+        super().on_authentication_error(
+            request, provider, error=error, exception=exception, extra_context=extra_context
+        )
+        if not request.user.is_authenticated:
+            return  # logging in with the platform: allauth's pages say it
+        platform = PROVIDER_PLATFORM.get(getattr(provider, "id", ""), "")
+        name = {"spotify": "Spotify", "youtube": "YouTube"}.get(platform, "The platform")
+        if error == AuthError.CANCELLED:
+            messages.info(request, f"{name} was not connected: you cancelled on its page.")
+        else:
+            messages.error(
+                request, f"{name} could not be connected: its sign-in did not complete. Try again."
+            )
+        raise ImmediateHttpResponse(redirect("dashboard"))
 
 
 def _store(request, sociallogin, **kwargs) -> None:
