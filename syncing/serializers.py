@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from platforms.models import Collection, Platform, Track
+from platforms.selectors import other_platform
 from platforms.serializers import TrackSerializer
 from syncing import selectors
 from syncing.models import ReviewItem, Run, RunChange, SyncPair
@@ -74,6 +75,13 @@ class PairSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "next_run_at", "created_at", "updated_at"]
+        extra_kwargs = {
+            "target_platform": {
+                "required": False,
+                "help_text": "The platform the target is on; the other one than the source's "
+                "when left out.",
+            }
+        }
 
     @extend_schema_field(RunSummarySerializer(allow_null=True))
     def get_last_run(self, pair: SyncPair) -> dict[str, Any] | None:
@@ -93,6 +101,15 @@ class PairSerializer(serializers.ModelSerializer):
     def create(self, validated_data: dict[str, Any]) -> SyncPair:
         user = self.context["request"].user
         target = validated_data.pop("target", None)
+        if "target_platform" not in validated_data:
+            # There is only one right answer; asking for it hid the real error (a target
+            # on the source's own platform said only "target_platform is required").
+            source_platform = validated_data["source"].connection.platform
+            validated_data["target_platform"] = (
+                target.connection.platform
+                if target is not None
+                else other_platform(source_platform)
+            )
         return pair_create(user=user, target=target, **validated_data)
 
 
@@ -104,6 +121,24 @@ class PairUpdateSerializer(PairSerializer):
 
     class Meta(PairSerializer.Meta):
         read_only_fields = [*PairSerializer.Meta.read_only_fields, "target_platform"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Read-only fields are dropped silently by DRF; a changed one is refused instead,
+        # so a client never believes it moved a pair it did not move.
+        now = {
+            "source": self.instance.source_id,
+            "target": self.instance.target_id,
+            "target_platform": self.instance.target_platform,
+        }
+        sent = self.initial_data if hasattr(self.initial_data, "get") else {}
+        errors = {
+            field: [f"A pair's {field.replace('_', ' ')} can't be changed: create a new pair."]
+            for field, value in now.items()
+            if field in sent and str(sent.get(field) or "") != str(value or "")
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+        return super().validate(attrs)
 
     def update(self, instance: SyncPair, validated_data: dict[str, Any]) -> SyncPair:
         return pair_update(pair=instance, **validated_data)

@@ -142,7 +142,7 @@ def test_patching_a_pair_changes_its_settings(api, lib):
     assert lib.pair.next_run_at is not None
 
 
-def test_patching_a_pairs_source_target_or_owner_is_ignored(api, lib, bob, bob_lib):
+def test_patching_a_pairs_source_or_target_is_refused_and_its_owner_ignored(api, lib, bob, bob_lib):
     body = {
         "source": bob_lib.playlist.pk,
         "target": None,
@@ -151,13 +151,35 @@ def test_patching_a_pairs_source_target_or_owner_is_ignored(api, lib, bob, bob_l
         "enabled": False,
     }
     response = api.patch(f"/api/pairs/{lib.pair.pk}/", body, format="json")
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert response.json() == {
+        "source": ["A pair's source can't be changed: create a new pair."],
+        "target": ["A pair's target can't be changed: create a new pair."],
+        "target_platform": ["A pair's target platform can't be changed: create a new pair."],
+    }
     lib.pair.refresh_from_db()
     assert lib.pair.source_id == lib.playlist.pk
     assert lib.pair.target_id == lib.youtube_playlist.pk
     assert lib.pair.target_platform == "youtube"
+    assert lib.pair.enabled is True  # nothing of a refused change is kept
+
+    same = {"source": lib.playlist.pk, "target": lib.youtube_playlist.pk, "user": bob.pk}
+    response = api.patch(f"/api/pairs/{lib.pair.pk}/", {**same, "enabled": False}, format="json")
+    assert response.status_code == 200  # what it is already is no change
+    lib.pair.refresh_from_db()
     assert lib.pair.user_id != bob.pk
     assert lib.pair.enabled is False
+
+
+def test_creating_a_pair_onto_an_existing_playlist_needs_no_target_platform(api, lib, alice):
+    SyncPair.objects.filter(pk=lib.pair.pk).delete()  # these two are paired already
+    body = {"source": lib.playlist.pk, "target": lib.youtube_playlist.pk, "mode": "add_only"}
+    response = api.post("/api/pairs/", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["target_platform"] == "youtube"
+    same = api.post("/api/pairs/", {**body, "target": lib.playlist.pk}, format="json")
+    assert same.status_code == 400
+    assert same.json() == {"target_platform": ["The target must be on the other platform."]}
 
 
 def test_patching_a_pair_into_an_invalid_state_is_400_and_changes_nothing(api, lib):
