@@ -6,6 +6,7 @@ everybody on it. Every call is recorded (the platform charges failed calls too).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import datetime, timedelta
@@ -13,13 +14,14 @@ from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
 from platforms.models import QuotaLedger, pacific_day
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
+logger = logging.getLogger(__name__)
 
 
 def quota_cost(operation: str) -> int:
@@ -65,8 +67,24 @@ def quota_flush() -> None:
         _pending.clear()
         _pending_calls = 0
         _last_flush = time.monotonic()
-    for (day, user_id), (units, calls, searches, writes) in pending.items():
-        _add(day=day, user_id=user_id, units=units, calls=calls, searches=searches, writes=writes)
+    for (day, user_id), row in pending.items():
+        units, calls, searches, writes = row
+        try:
+            with transaction.atomic():  # a savepoint: a caller's transaction stays usable
+                _add(
+                    day=day, user_id=user_id, units=units, calls=calls, searches=searches,
+                    writes=writes,
+                )  # fmt: skip
+        except DatabaseError as exc:
+            # A busy or lost database (SQLite's "database is locked") must not lose what
+            # was spent: the units go back and the next flush writes them. Raising here
+            # would also turn the platform call that recorded them into a failure.
+            logger.warning("could not write the quota ledger, keeping it for later: %s", exc)
+            with _lock:
+                kept = _pending.setdefault((day, user_id), [0, 0, 0, 0])
+                for i, value in enumerate(row):
+                    kept[i] += value
+            continue
         if _cached_left is not None:  # now in the ledger, no longer "unflushed"
             _cached_left = (_cached_left[0], _cached_left[1] - units)
 
