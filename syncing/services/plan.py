@@ -206,7 +206,9 @@ class _Planner:
             )
             position += 1
         if pair.mode == SyncPair.Mode.MIRROR:
-            in_source = set(ordered)
+            # An unavailable item (a video gone private) is still in the source: its
+            # counterpart stays, as it would if the item played.
+            in_source = set(ordered) | {e.track_id for e in source if e.track_id}
             still_linked = {t for s, t in synced if s in in_source}
             changes.extend(self._mirror_removals(target, wanted, links, still_linked))
         return changes
@@ -225,12 +227,34 @@ class _Planner:
             else set()
         )
         reverse_links = {t: s for s, t in links.items()}
+        in_source = {t for t, n in wanted.items() if n > 0}
         changes = []
         for entry in target:
             if entry.track_id is None or not entry.available and not pair.strict:
                 continue
             if wanted[entry.track_id] > 0:
                 wanted[entry.track_id] -= 1
+                continue
+            if entry.track_id in in_source:
+                # A copy more than the source has: the sync put it there only if the pair
+                # keeps duplicates; otherwise a person did, and only strict removes it.
+                # Spotify can only remove every copy of a track at once, so there the
+                # extra copy stays.
+                if not entry.entry_id or not (
+                    pair.strict or pair.keep_duplicates and entry.track_id in added_by_sync
+                ):
+                    continue
+                changes.append(
+                    RunChange(
+                        action=Action.REMOVE,
+                        side=Side.TARGET,
+                        item_id=reverse_links.get(entry.track_id),
+                        counterpart_id=entry.track_id,
+                        entry_id=entry.entry_id,
+                        collection_id=entry.collection_id,
+                        reason="a copy more than the source has",
+                    )  # fmt: skip
+                )
                 continue
             if entry.track_id in still_linked:
                 continue  # another upload linked to a song still in the source
@@ -285,8 +309,12 @@ class _Planner:
         links = [(s, t) for s, t in base if s_present[s] and t_present[t]]
         linked_s = {s for s, _ in links}
         linked_t = {t for _, t in links}
-        changes += self._two_way_removals(base, source, target, s_present, t_present, linked_s,
-                                          linked_t)  # fmt: skip
+        # What is in a collection at all, playable or not: an item that turned unavailable
+        # (a video gone private or deleted) was not removed by anybody.
+        s_any = Counter(e.track_id for e in source if e.track_id)
+        t_any = Counter(e.track_id for e in target if e.track_id)
+        removals = self._two_way_removals(base, source, target, s_any, t_any, linked_s, linked_t)
+        changes += removals
         kept = [_both(s, t, "on both sides") for s, t in links]
         base_s, base_t = {s for s, _ in base}, {t for _, t in base}
         new_sources = [s for s in dict.fromkeys(e.track_id for e in source) if s and
@@ -344,7 +372,7 @@ class _Planner:
         return [*changes, *unmatched_s.values(), *kept]
 
     def _two_way_removals(
-        self, base, source, target, s_present, t_present, linked_s, linked_t
+        self, base, source, target, s_any, t_any, linked_s, linked_t
     ) -> list[RunChange]:
         """Removed on one side since the last run: removed on the other, every copy of it,
         unless the item there is still paired with another one (a duplicate that stays).
@@ -356,7 +384,7 @@ class _Planner:
             t_entries[e.track_id].append(e)
         changes, gone_s, gone_t = [], set(), set()
         for s, t in base:
-            s_in, t_in = s_present[s] > 0, t_present[t] > 0
+            s_in, t_in = s_any[s] > 0, t_any[t] > 0
             if t_in and not s_in and t not in linked_t and t not in gone_t:
                 gone_t.add(t)
                 for e in t_entries[t]:

@@ -892,10 +892,13 @@ class _Executor:
         self._next_position.clear()
 
     def _local_remove(self, state: _Side, chunk: list[RunChange]) -> None:
-        track_ids = [c.counterpart_id for c in chunk]
-        CollectionItem.objects.filter(
-            collection__in=state.collections, track_id__in=track_ids
-        ).delete()
+        # A YouTube removal takes out one playlist entry (one copy); Spotify's takes out
+        # every copy of the track.
+        items = CollectionItem.objects.filter(collection__in=state.collections)
+        if entries := [c.entry_id for c in chunk if c.entry_id]:
+            items.filter(entry_id__in=entries).delete()
+        if tracks := [c.counterpart_id for c in chunk if not c.entry_id]:
+            items.filter(track_id__in=tracks).delete()
         Collection.objects.filter(pk__in=[c.pk for c in state.collections]).update(version="")
 
     def _record_links(self, added: list[RunChange], removed: list[RunChange]) -> None:
@@ -909,8 +912,15 @@ class _Executor:
         ]  # fmt: skip
         if rows:
             SyncedItem.objects.bulk_create(rows, ignore_conflicts=True)
-        gone = [c.counterpart_id for c in removed if c.side == Side.TARGET]
+        gone = {c.counterpart_id for c in removed if c.side == Side.TARGET}
         if gone:
+            # A copy more than the source has went; the link stays while one is left.
+            gone -= set(
+                CollectionItem.objects.filter(
+                    collection_id__in=[self.pair.target_id, *self.pair.overflow_targets],
+                    track_id__in=gone,
+                ).values_list("track_id", flat=True)
+            )
             SyncedItem.objects.filter(pair=self.pair, target_track_id__in=gone).delete()
 
     # --- completing -------------------------------------------------------------------

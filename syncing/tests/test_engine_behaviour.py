@@ -463,3 +463,73 @@ def test_a_song_removed_from_the_target_by_hand_is_added_again_and_the_log_says_
     assert again.reason.startswith("no longer in the target, added again"), again.reason
     assert "duplicates" not in again.reason
     assert added.counterpart.platform_id in youtube_playlist_ids(sandbox, pair.target.platform_id)
+
+
+def test_a_video_turning_private_or_deleted_removes_nothing_in_two_way(library, platform_settings):
+    sandbox = platform_settings
+    pair = two_way_pair(library)
+    sync(pair)
+    source_id = pair.source.platform_id
+    links = list(pair.synced_items.select_related("source_track", "target_track")[:2])
+    on_spotify = spotify_playlist_ids(sandbox, source_id)
+    with sandbox.state.lock:  # nobody removed anything: the videos just went away
+        sandbox.state.youtube.set_video_status(links[0].target_track.platform_id, "private")
+        sandbox.state.youtube.set_video_status(links[1].target_track.platform_id, "deleted")
+
+    run = sync(pair)
+    again = sync(pair)
+
+    assert spotify_playlist_ids(sandbox, source_id) == on_spotify
+    assert run.removed == 0 and again.removed == 0
+    assert run.unavailable >= 2
+
+
+def test_a_source_video_turning_private_or_deleted_keeps_its_copy_in_a_mirror(
+    library, platform_settings
+):
+    sandbox = platform_settings
+    pair = pair_create(
+        user=library, source=smallest(library, "youtube"), target=None,
+        target_platform="spotify", target_name="Mirror of videos", mode="mirror",
+    )  # fmt: skip
+    first = sync(pair)
+    pair.refresh_from_db()
+    added = list(first.changes.filter(action="add", outcome="applied")[:2])
+    assert len(added) == 2
+    with sandbox.state.lock:
+        sandbox.state.youtube.set_video_status(added[0].item.platform_id, "private")
+        sandbox.state.youtube.set_video_status(added[1].item.platform_id, "deleted")
+
+    run = sync(pair)
+
+    remote = spotify_playlist_ids(sandbox, pair.target.platform_id)
+    assert {a.counterpart.platform_id for a in added} <= set(remote)
+    assert run.removed == 0, list(run.changes.filter(action="remove").values_list("reason"))
+
+
+def test_a_mirror_that_keeps_duplicates_removes_the_copy_the_source_no_longer_has(
+    library, platform_settings
+):
+    sandbox = platform_settings
+    pair = new_pair(library, "mirror", keep_duplicates=True)
+    song = pair.source.items.exclude(track=None).select_related("track").first().track
+    spotify = client_for(Connection.objects.get(user=library, platform="spotify"))
+    spotify.add_items(pair.source.platform_id, [song.platform_id])  # twice in the source
+    first = sync(pair)
+    pair.refresh_from_db()
+    video = first.changes.filter(item=song, action="add").first().counterpart.platform_id
+    assert youtube_playlist_ids(sandbox, pair.target.platform_id).count(video) == 2
+    with sandbox.state.lock:  # the person takes the second copy out of the source
+        playlist = sandbox.state.spotify.playlists[pair.source.platform_id]
+        last = max(i for i, e in enumerate(playlist.entries) if e.uri.endswith(song.platform_id))
+        del playlist.entries[last]
+        playlist.bump()
+
+    run = sync(pair)
+
+    assert youtube_playlist_ids(sandbox, pair.target.platform_id).count(video) == 1
+    assert run.removed == 1
+    spotify.remove_items(pair.source.platform_id, [PlaylistEntry(0, song.to_info())])
+    gone = sync(pair)  # the copy left is still the sync's own: it goes with the song
+    assert video not in youtube_playlist_ids(sandbox, pair.target.platform_id)
+    assert gone.removed == 1
