@@ -314,6 +314,12 @@ class _Planner:
         s_any = Counter(e.track_id for e in source if e.track_id)
         t_any = Counter(e.track_id for e in target if e.track_id)
         removals = self._two_way_removals(base, source, target, s_any, t_any, linked_s, linked_t)
+        # A song removed with all its copies is not also "kept once" as a duplicate.
+        removed = {c.counterpart_id for c in removals}
+        changes = [
+            c for c in changes
+            if not (c.action == Action.KEEP and c.item_id in removed)
+        ]  # fmt: skip
         changes += removals
         kept = [_both(s, t, "on both sides") for s, t in links]
         base_s, base_t = {s for s, _ in base}, {t for _, t in base}

@@ -437,6 +437,8 @@ def test_a_song_removed_on_one_side_leaves_every_copy_on_the_other(library, plat
 
     assert video not in youtube_playlist_ids(sandbox, target_id)
     assert removal.removed == 2
+    kept = removal.changes.filter(action="keep", item=linked.target_track)
+    assert not kept.exists(), "the log said one copy was kept while both went"
     assert linked.source_track.platform_id not in spotify_playlist_ids(sandbox, source_id), (
         "the song came back: " + "; ".join(after.changes.values_list("reason", flat=True))
     )
