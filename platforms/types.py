@@ -20,6 +20,11 @@ class Platform(enum.StrEnum):
     def other(self) -> Platform:
         return Platform.YOUTUBE if self is Platform.SPOTIFY else Platform.SPOTIFY
 
+    @property
+    def label(self) -> str:
+        """The name people know it by ("YouTube", not "Youtube")."""
+        return "YouTube" if self is Platform.YOUTUBE else "Spotify"
+
 
 @dataclass(frozen=True, slots=True)
 class Track:

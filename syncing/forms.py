@@ -56,7 +56,11 @@ class PairSettingsForm(forms.Form):
         label="Strict: also remove songs added to the target by hand (mirror only)",
         required=False,
     )
-    keep_order = forms.BooleanField(label="Keep the source's order", required=False)
+    keep_order = forms.BooleanField(
+        label="Keep the source's order",
+        required=False,
+        help_text="New songs go where the source has them; songs already there are not moved.",
+    )
     keep_duplicates = forms.BooleanField(
         label="Keep duplicates (the same song twice in the source is added twice)",
         required=False,

@@ -105,11 +105,11 @@ class PairSerializer(serializers.ModelSerializer):
             # There is only one right answer; asking for it hid the real error (a target
             # on the source's own platform said only "target_platform is required").
             source_platform = validated_data["source"].connection.platform
-            validated_data["target_platform"] = (
-                target.connection.platform
-                if target is not None
-                else other_platform(source_platform)
-            )
+            if target is not None and target.connection.platform == source_platform:
+                raise serializers.ValidationError(
+                    {"target": ["The target must be on the other platform than the source."]}
+                )
+            validated_data["target_platform"] = other_platform(source_platform)
         return pair_create(user=user, target=target, **validated_data)
 
 

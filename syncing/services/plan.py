@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from platforms.models import Collection, CollectionItem, Track
+from platforms.models import Collection, CollectionItem, Platform, Track
 from syncing.models import RunChange, SyncedItem, SyncPair
 from syncing.services.resolve import IN_TARGET, Resolution
 
@@ -282,7 +282,9 @@ class _Planner:
         s_present = Counter(e.track_id for e in source if e.track_id and e.available)
         t_present = Counter(e.track_id for e in target if e.track_id and e.available)
         changes = [
-            _skipped(Action.UNAVAILABLE, e.track_id, f"unavailable on {platform.title()}", side)
+            _skipped(
+                Action.UNAVAILABLE, e.track_id, f"unavailable on {Platform(platform).label}", side
+            )
             for entries, side, platform in (
                 (source, Side.TARGET, source_platform),
                 (target, Side.SOURCE, self.pair.target_platform),

@@ -430,7 +430,7 @@ class _Executor:
             raise _Wait(
                 Run.WaitReason.RECONNECT,
                 timezone.now() + timedelta(days=365),
-                f"Connect {platform.title()} again to continue.",
+                f"Connect {Platform(platform).label} again to continue.",
             )
         return conn
 
@@ -1026,7 +1026,7 @@ def _describe(exc: PlatformError) -> str:
         "bad_request": "the platform rejected the request",
         "auth": "the connection needs to be reconnected",
     }
-    return f"{exc.platform.title()}: {names.get(exc.kind, exc.message)}"
+    return f"{Platform(exc.platform).label}: {names.get(exc.kind, exc.message)}"
 
 
 # --- preview ---------------------------------------------------------------------------

@@ -179,7 +179,7 @@ def test_creating_a_pair_onto_an_existing_playlist_needs_no_target_platform(api,
     assert response.json()["target_platform"] == "youtube"
     same = api.post("/api/pairs/", {**body, "target": lib.playlist.pk}, format="json")
     assert same.status_code == 400
-    assert same.json() == {"target_platform": ["The target must be on the other platform."]}
+    assert same.json() == {"target": ["The target must be on the other platform than the source."]}
 
 
 def test_patching_a_pair_into_an_invalid_state_is_400_and_changes_nothing(api, lib):

@@ -486,7 +486,7 @@ def test_a_waiting_run_says_why_and_when_it_resumes(alice, alice_client):
     assert "Waiting for YouTube quota" in text and "resumes by itself" in text
 
 
-def test_the_dashboard_runs_and_pair_pages_say_when_a_waiting_pair_resumes(
+def test_the_dashboard_runs_pairs_and_pair_pages_say_when_a_waiting_pair_resumes(
     alice, alice_client, settings
 ):
     from datetime import UTC, timedelta
@@ -504,9 +504,10 @@ def test_the_dashboard_runs_and_pair_pages_say_when_a_waiting_pair_resumes(
 
     dashboard = _text(alice_client.get(reverse("dashboard")))
     runs = _text(alice_client.get(reverse("syncing:runs")))
+    pairs = _text(alice_client.get(reverse("syncing:pairs")))
     detail = _text(alice_client.get(reverse("syncing:pair", args=[pair.pk])))
 
-    for page in (dashboard, runs, detail):
+    for page in (dashboard, runs, pairs, detail):
         page = page.replace("\xa0", " ")  # humanize joins "22 hours" with a no-break space
         assert f"for YouTube quota; resumes 22 hours from now ({at} UTC)" in page
     assert f">#{run.pk}</a> is waiting" in detail and "next run" not in detail
