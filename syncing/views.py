@@ -294,8 +294,9 @@ def run_list(request: HttpRequest) -> HttpResponse:
 
 CHANGE_FILTERS = [
     ("", "", "All"),
-    ("add", "", "Added"),
-    ("remove", "", "Removed"),
+    # Every planned addition or removal, whether it landed, failed or is still to come.
+    ("add", "", "Additions"),
+    ("remove", "", "Removals"),
     ("unmatched", "", "Unmatched"),
     ("unavailable", "", "Unavailable"),
     ("", "failed", "Failed"),

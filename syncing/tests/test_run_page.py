@@ -137,3 +137,15 @@ def test_review_unmatched_is_offered_while_the_pair_has_open_items(alice, alice_
     text = _text(alice_client.get(reverse("syncing:run", args=[run.pk])))
 
     assert "Review unmatched" in text
+
+
+def test_the_filter_tabs_count_the_runs_additions_whatever_became_of_them(alice, alice_client):
+    pair, songs, videos = _pair_with_songs(alice, 2)
+    run = build.run(pair, status=Run.Status.PARTIAL, failed=2)
+    for seq in range(2):
+        _change(run, seq, Action.ADD, Outcome.FAILED, songs[seq], videos[seq], error="rejected")
+
+    page = _text(alice_client.get(reverse("syncing:run", args=[run.pk])))
+
+    assert "Additions" in page and "Removals" in page
+    assert "Added <span" not in page  # "Added 2" read as two songs added, beside "0 added"
