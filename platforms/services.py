@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -179,10 +180,71 @@ def collection_replace_items(*, collection: Collection, entries: list[PlaylistEn
         )
         for i, e in enumerate(entries)
     ]
+    gone_unavailable = _recognise_empty_entries(collection, rows)
     with transaction.atomic():
         CollectionItem.objects.filter(collection=collection).delete()
         CollectionItem.objects.bulk_create(rows, batch_size=BATCH)
         Collection.objects.filter(pk=collection.pk).update(item_count=len(rows))
+        if gone_unavailable:
+            Track.objects.filter(pk__in=gone_unavailable).update(available=False)
+
+
+def _recognise_empty_entries(collection: Collection, rows: list[CollectionItem]) -> list[int]:
+    """Gives an empty entry back the track it held, where that is certain.
+
+    A track Spotify no longer offers comes back as an empty (null) playlist entry, and a
+    YouTube video can vanish from an entry the same way. The entry is still in the
+    playlist: nobody removed the song, and a sync must not treat it as removed (a two-way
+    pair would delete its counterpart). The last import tells which track it held:
+    - by the entry's id (YouTube) or date added (Spotify). Tracks added at the same moment
+      share a date: when as many entries of that date went empty as tracks of it went
+      missing, they pair up in playlist order;
+    - else by its place: the same position as a track now missing, between the same
+      neighbours as before (an entry the sync itself added has no date until it is read).
+    Otherwise nothing is guessed. Returns the tracks recognised, now unavailable.
+    """
+    empty_rows = [row for row in rows if row.track_id is None]
+    if not empty_rows:
+        return []
+    listed = {row.track_id for row in rows if row.track_id}
+    before = list(
+        CollectionItem.objects.filter(collection=collection)
+        .order_by("position")
+        .values_list("track_id", "entry_id", "added_at")
+    )
+    empty: dict[str, list[CollectionItem]] = defaultdict(list)
+    for row in empty_rows:
+        if key := _entry_key(row.entry_id, row.added_at):
+            empty[key].append(row)
+    missing: dict[str, list[int]] = defaultdict(list)
+    for track_id, entry_id, added_at in before:
+        if track_id and track_id not in listed:
+            if (key := _entry_key(entry_id, added_at)) in empty:
+                missing[key].append(track_id)
+    recognised: list[int] = []
+    for key, held in missing.items():
+        if len(held) == len(empty[key]):
+            for row, track_id in zip(empty[key], held, strict=True):
+                row.track_id = track_id
+                recognised.append(track_id)
+    old = [track_id for track_id, _, _ in before]
+    now = [row.track_id for row in rows]
+    for row in empty_rows:
+        at = row.position
+        if row.track_id or len(old) != len(now) or at >= len(old):
+            continue
+        held = old[at]
+        same_neighbours = (at == 0 or old[at - 1] == now[at - 1]) and (
+            at + 1 == len(old) or old[at + 1] == now[at + 1]
+        )
+        if held and held not in listed and held not in recognised and same_neighbours:
+            row.track_id = held
+            recognised.append(held)
+    return recognised
+
+
+def _entry_key(entry_id: str, added_at) -> str:
+    return entry_id or (added_at.isoformat() if added_at else "")
 
 
 def _fill_youtube_durations(

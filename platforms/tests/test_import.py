@@ -64,3 +64,39 @@ def test_youtube_items_carry_durations_and_unavailable_videos_are_marked(
     assert videos.exists()
     available = videos.filter(available=True)
     assert available.filter(duration_ms__isnull=False).count() == available.count()
+
+
+def _listing(tracks, added_at, empty=()):
+    from platforms.types import PlaylistEntry
+
+    return [
+        PlaylistEntry(i, None if i in empty else t.to_info(), added_at=added_at)
+        for i, t in enumerate(tracks)
+    ]
+
+
+@pytest.mark.django_db
+def test_an_empty_entry_keeps_the_track_it_held_only_when_that_is_certain(alice):
+    from platforms.services import collection_replace_items
+    from platforms.tests import library_builders as build
+
+    spotify, _ = build.two_connected(alice)
+    same_moment = "2026-11-01T10:00:00Z"
+    clear = build.playlist(spotify, "Clear")
+    songs = build.fill(clear, 4)
+    collection_replace_items(collection=clear, entries=_listing(songs, same_moment))
+    unclear = build.playlist(spotify, "Unclear")
+    others = build.fill(unclear, 4)
+    collection_replace_items(collection=unclear, entries=_listing(others, same_moment))
+
+    # One entry went empty in place; in the other playlist one went empty and one left.
+    collection_replace_items(collection=clear, entries=_listing(songs, same_moment, empty={1}))
+    shuffled = _listing([others[0], others[3], others[2]], same_moment, empty={1})
+    collection_replace_items(collection=unclear, entries=shuffled)
+
+    held = list(clear.items.order_by("position").values_list("track_id", flat=True))
+    assert held == [s.pk for s in songs]
+    assert not Track.objects.get(pk=songs[1].pk).available
+    assert list(unclear.items.order_by("position").values_list("track_id", flat=True)) == [
+        others[0].pk, None, others[2].pk,
+    ]  # fmt: skip

@@ -535,3 +535,27 @@ def test_a_mirror_that_keeps_duplicates_removes_the_copy_the_source_no_longer_ha
     gone = sync(pair)  # the copy left is still the sync's own: it goes with the song
     assert video not in youtube_playlist_ids(sandbox, pair.target.platform_id)
     assert gone.removed == 1
+
+
+def test_a_spotify_track_spotify_no_longer_offers_removes_nothing(library, platform_settings):
+    sandbox = platform_settings
+    two_way = two_way_pair(library)
+    sync(two_way)
+    mirror = new_pair(library, "mirror")
+    sync(mirror)
+    mirror.refresh_from_db()
+    gone = [
+        two_way.synced_items.select_related("source_track").first().source_track,
+        mirror.synced_items.select_related("source_track").first().source_track,
+    ]
+    before = {p.pk: youtube_playlist_ids(sandbox, p.target.platform_id) for p in (two_way, mirror)}
+    with sandbox.state.lock:  # Spotify lists them as empty (null) entries from now on
+        for track in gone:
+            sandbox.state.spotify.tracks[track.platform_id].available = False
+
+    runs = [sync(two_way), sync(mirror)]
+
+    for pair, run in zip((two_way, mirror), runs, strict=True):
+        assert youtube_playlist_ids(sandbox, pair.target.platform_id) == before[pair.pk]
+        assert run.removed == 0, list(run.changes.filter(action="remove").values_list("reason"))
+    assert runs[0].changes.filter(action="unavailable", item=gone[0]).exists()
