@@ -244,22 +244,15 @@ class _Planner:
                     pair.strict or pair.keep_duplicates and entry.track_id in added_by_sync
                 ):
                     continue
-                changes.append(
-                    RunChange(
-                        action=Action.REMOVE,
-                        side=Side.TARGET,
-                        item_id=reverse_links.get(entry.track_id),
-                        counterpart_id=entry.track_id,
-                        entry_id=entry.entry_id,
-                        collection_id=entry.collection_id,
-                        reason="a copy more than the source has",
-                    )  # fmt: skip
-                )
-                continue
-            if entry.track_id in still_linked:
+                reason = "a copy more than the source has"
+            elif entry.track_id in still_linked:
                 continue  # another upload linked to a song still in the source
-            if not (pair.strict or entry.track_id in added_by_sync):
+            elif not (pair.strict or entry.track_id in added_by_sync):
                 continue  # added by hand: kept unless the pair is strict
+            elif entry.track_id in added_by_sync:
+                reason = "no longer in the source"
+            else:
+                reason = "not in the source (strict mirror)"
             changes.append(
                 RunChange(
                     action=Action.REMOVE,
@@ -268,10 +261,8 @@ class _Planner:
                     counterpart_id=entry.track_id,
                     entry_id=entry.entry_id,
                     collection_id=entry.collection_id,
-                    reason="no longer in the source"
-                    if entry.track_id in added_by_sync
-                    else "not in the source (strict mirror)",
-                )  # fmt: skip
+                    reason=reason,
+                )
             )
         return changes
 
