@@ -253,17 +253,7 @@ class _Planner:
                 reason = "no longer in the source"
             else:
                 reason = "not in the source (strict mirror)"
-            changes.append(
-                RunChange(
-                    action=Action.REMOVE,
-                    side=Side.TARGET,
-                    item_id=reverse_links.get(entry.track_id),
-                    counterpart_id=entry.track_id,
-                    entry_id=entry.entry_id,
-                    collection_id=entry.collection_id,
-                    reason=reason,
-                )
-            )
+            changes.append(_removal(entry, reverse_links.get(entry.track_id), reason))
         return changes
 
     # --- two way ----------------------------------------------------------------------
@@ -337,10 +327,7 @@ class _Planner:
             elif t_present[t]:
                 kept.append(_both(s, t, f"on both sides; {_why(r)}", r))
             else:
-                changes.append(RunChange(
-                    action=Action.ADD, side=Side.TARGET, item_id=s, counterpart_id=t,
-                    confidence=r.confidence, method=r.method, reason=_match_why(r),
-                ))  # fmt: skip
+                changes.append(_addition(s, t, r, side=Side.TARGET))
             self._pending.append((s, t))
             linked_s.add(s)
             linked_t.add(t)
@@ -361,10 +348,7 @@ class _Planner:
                 unmatched_s.pop(s, None)
                 kept.append(_both(s, t, f"on both sides; {_why(r)}", r, side=Side.SOURCE))
             else:
-                changes.append(RunChange(
-                    action=Action.ADD, side=Side.SOURCE, item_id=t, counterpart_id=s,
-                    confidence=r.confidence, method=r.method, reason=_match_why(r),
-                ))  # fmt: skip
+                changes.append(_addition(t, s, r, side=Side.SOURCE))
             self._pending.append((s, t))
             linked_s.add(s)
             linked_t.add(t)
@@ -386,21 +370,31 @@ class _Planner:
             s_in, t_in = s_any[s] > 0, t_any[t] > 0
             if t_in and not s_in and t not in linked_t and t not in gone_t:
                 gone_t.add(t)
-                for e in t_entries[t]:
-                    changes.append(RunChange(
-                        action=Action.REMOVE, side=Side.TARGET, item_id=s, counterpart_id=t,
-                        entry_id=e.entry_id, collection_id=e.collection_id,
-                        reason="removed from the source since the last sync",
-                    ))  # fmt: skip
+                reason = "removed from the source since the last sync"
+                changes += [_removal(e, s, reason, side=Side.TARGET) for e in t_entries[t]]
             elif s_in and not t_in and s not in linked_s and s not in gone_s:
                 gone_s.add(s)
-                for e in s_entries[s]:
-                    changes.append(RunChange(
-                        action=Action.REMOVE, side=Side.SOURCE, item_id=t, counterpart_id=s,
-                        entry_id=e.entry_id, collection_id=e.collection_id,
-                        reason="removed from the target since the last sync",
-                    ))  # fmt: skip
+                reason = "removed from the target since the last sync"
+                changes += [_removal(e, t, reason, side=Side.SOURCE) for e in s_entries[s]]
         return changes
+
+
+def _addition(item_id: int, counterpart_id: int, res: Resolution, *, side: str) -> RunChange:
+    """A two-way addition of ``item_id``'s counterpart to ``side``."""
+    return RunChange(
+        action=Action.ADD, side=side, item_id=item_id, counterpart_id=counterpart_id,
+        confidence=res.confidence, method=res.method, reason=_match_why(res),
+    )  # fmt: skip
+
+
+def _removal(
+    entry: Entry, item_id: int | None, reason: str, *, side: str = Side.TARGET
+) -> RunChange:
+    """Taking ``entry`` (one copy) out of ``side``; ``item_id`` is its counterpart, if any."""
+    return RunChange(
+        action=Action.REMOVE, side=side, item_id=item_id, counterpart_id=entry.track_id,
+        entry_id=entry.entry_id, collection_id=entry.collection_id, reason=reason,
+    )  # fmt: skip
 
 
 def _skipped(action: str, item_id: int | None, reason: str, side: str = Side.TARGET) -> RunChange:
