@@ -14,6 +14,8 @@ from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.utils import timezone
 
+from platforms.types import Platform
+
 PROVIDER_PLATFORM = {"spotify": "spotify", "google": "youtube"}
 PLATFORM_PROVIDER = {v: k for k, v in PROVIDER_PLATFORM.items()}
 
@@ -60,8 +62,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         )
         if not request.user.is_authenticated:
             return  # logging in with the platform: allauth's pages say it
-        platform = PROVIDER_PLATFORM.get(getattr(provider, "id", ""), "")
-        name = {"spotify": "Spotify", "youtube": "YouTube"}.get(platform, "The platform")
+        platform = PROVIDER_PLATFORM.get(getattr(provider, "id", ""))
+        name = Platform(platform).label if platform else "The platform"
         if error == AuthError.CANCELLED:
             messages.info(request, f"{name} was not connected: you cancelled on its page.")
         else:
