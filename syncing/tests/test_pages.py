@@ -338,6 +338,21 @@ def test_editing_a_pair_changes_its_mode_and_schedule(alice, alice_client):
     assert "settings are saved" in _text(response)
 
 
+def test_the_pair_page_says_two_way_keeps_one_copy_even_with_keep_duplicates_ticked(
+    alice, alice_client
+):
+    spotify, _ = build.two_connected(alice)
+    one_way = build.pair(alice, build.playlist(spotify, "One"), keep_duplicates=True)
+    two_way = build.pair(alice, build.playlist(spotify, "Two"), keep_duplicates=True)
+    SyncPair.objects.filter(pk=two_way.pk).update(mode="two_way")
+
+    assert "duplicates kept" in _text(alice_client.get(reverse("syncing:pair", args=[one_way.pk])))
+    page = _text(alice_client.get(reverse("syncing:pair", args=[two_way.pk])))
+    assert "one copy of each song" in page and "duplicates kept" not in page
+    form = _text(alice_client.get(reverse("syncing:pair_edit", args=[two_way.pk])))
+    assert "two way keeps one copy of each song" in form
+
+
 def test_editing_a_pair_with_a_target_playlist_saves_and_previews(alice, alice_client):
     spotify, youtube = build.two_connected(alice)
     pair = build.pair(alice, build.playlist(spotify), target=build.playlist(youtube, "Theirs"))
