@@ -183,6 +183,9 @@ class CollectionItem(models.Model):
     # YouTube's playlist-item id (needed to delete); empty for Spotify.
     entry_id = models.CharField(max_length=128, blank=True, default="")
     added_at = models.DateTimeField(null=True, blank=True)
+    # An empty item that held one of these tracks, the import could not tell which
+    # (``_recognise_empty_entries``): none of them counts as removed.
+    possible_track_ids = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [

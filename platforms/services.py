@@ -198,7 +198,9 @@ def _recognise_empty_entries(collection: Collection, rows: list[CollectionItem])
     pair would delete its counterpart). The last import tells which track it held:
     - by the entry's id (YouTube) or date added (Spotify). Tracks added at the same moment
       share a date: when as many entries of that date went empty as tracks of it went
-      missing, they pair up in playlist order;
+      missing, they pair up in playlist order. When fewer went empty (a song of the same
+      moment was also removed), each of those entries keeps the list of tracks it may
+      hold, and none of them counts as removed;
     - else by its place: the same position as a track now missing, between the same
       neighbours as before (an entry the sync itself added has no date until it is read).
     Otherwise nothing is guessed. Returns the tracks recognised, now unavailable.
@@ -210,28 +212,34 @@ def _recognise_empty_entries(collection: Collection, rows: list[CollectionItem])
     before = list(
         CollectionItem.objects.filter(collection=collection)
         .order_by("position")
-        .values_list("track_id", "entry_id", "added_at")
+        .values_list("track_id", "entry_id", "added_at", "possible_track_ids")
     )
     empty: dict[str, list[CollectionItem]] = defaultdict(list)
     for row in empty_rows:
         if key := _entry_key(row.entry_id, row.added_at):
             empty[key].append(row)
     missing: dict[str, list[int]] = defaultdict(list)
-    for track_id, entry_id, added_at in before:
-        if track_id and track_id not in listed:
-            if (key := _entry_key(entry_id, added_at)) in empty:
-                missing[key].append(track_id)
+    for track_id, entry_id, added_at, possible in before:
+        key = _entry_key(entry_id, added_at)
+        if key not in empty:
+            continue
+        for held in [track_id] if track_id else possible or []:
+            if held not in listed and held not in missing[key]:
+                missing[key].append(held)
     recognised: list[int] = []
     for key, held in missing.items():
         if len(held) == len(empty[key]):
             for row, track_id in zip(empty[key], held, strict=True):
                 row.track_id = track_id
                 recognised.append(track_id)
-    old = [track_id for track_id, _, _ in before]
+        elif len(held) > len(empty[key]):
+            for row in empty[key]:
+                row.possible_track_ids = held
+    old = [track_id for track_id, _, _, _ in before]
     now = [row.track_id for row in rows]
     for row in empty_rows:
         at = row.position
-        if row.track_id or len(old) != len(now) or at >= len(old):
+        if row.track_id or row.possible_track_ids or len(old) != len(now) or at >= len(old):
             continue
         held = old[at]
         same_neighbours = (at == 0 or old[at - 1] == now[at - 1]) and (

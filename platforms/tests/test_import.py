@@ -100,3 +100,12 @@ def test_an_empty_entry_keeps_the_track_it_held_only_when_that_is_certain(alice)
     assert list(unclear.items.order_by("position").values_list("track_id", flat=True)) == [
         others[0].pk, None, others[2].pk,
     ]  # fmt: skip
+    # It may hold either song that left: both stay possible, at every later import too,
+    # until one of them is listed again.
+    for _ in range(2):
+        assert unclear.items.get(position=1).possible_track_ids == [others[1].pk, others[3].pk]
+        collection_replace_items(collection=unclear, entries=shuffled)
+    back = _listing([others[0], others[3], others[2], others[1]], same_moment, empty={1})
+    collection_replace_items(collection=unclear, entries=back)
+    row = unclear.items.get(position=1)
+    assert (row.track_id, row.possible_track_ids) == (others[3].pk, None)

@@ -29,18 +29,36 @@ class Entry:
     entry_id: str
     available: bool
     collection_id: int
+    # An empty entry that may hold one of these tracks (the import could not tell which).
+    possible: tuple[int, ...] = ()
 
 
 def entries_of(collections: list[Collection]) -> list[Entry]:
     rows = (
         CollectionItem.objects.filter(collection__in=collections)
         .order_by("collection_id", "position")
-        .values_list("position", "track_id", "entry_id", "track__available", "collection_id")
+        .values_list(
+            "position",
+            "track_id",
+            "entry_id",
+            "track__available",
+            "collection_id",
+            "possible_track_ids",
+        )  # fmt: skip
     )
     order = {c.pk: i for i, c in enumerate(collections)}
-    entries = [Entry(p, t, e, bool(a) if t else False, c) for p, t, e, a, c in rows]
+    entries = [
+        Entry(p, t, e, bool(a) if t else False, c, tuple(maybe or ()))
+        for p, t, e, a, c, maybe in rows
+    ]
     entries.sort(key=lambda e: (order[e.collection_id], e.position))
     return entries
+
+
+def listed_ids(entries: list[Entry]) -> set[int]:
+    """Tracks a collection may still hold: listed (playable or not), or possibly held by
+    an empty entry. None of them was removed by anybody."""
+    return {e.track_id for e in entries if e.track_id} | {t for e in entries for t in e.possible}
 
 
 def plan_changes(
@@ -128,7 +146,8 @@ class _Planner:
                     _skipped(
                         Action.UNAVAILABLE,
                         entry.track_id,
-                        "unavailable on the source platform (removed, private, local file)",
+                        "unavailable on the source platform (removed, private, local file)"
+                        + _maybe_one_of(entry),
                     )
                 )
                 continue
@@ -208,7 +227,7 @@ class _Planner:
         if pair.mode == SyncPair.Mode.MIRROR:
             # An unavailable item (a video gone private) is still in the source: its
             # counterpart stays, as it would if the item played.
-            in_source = set(ordered) | {e.track_id for e in source if e.track_id}
+            in_source = set(ordered) | listed_ids(source)
             still_linked = {t for s, t in synced if s in in_source}
             changes.extend(self._mirror_removals(target, wanted, links, still_linked))
         return changes
@@ -264,7 +283,10 @@ class _Planner:
         t_present = Counter(e.track_id for e in target if e.track_id and e.available)
         changes = [
             _skipped(
-                Action.UNAVAILABLE, e.track_id, f"unavailable on {Platform(platform).label}", side
+                Action.UNAVAILABLE,
+                e.track_id,
+                f"unavailable on {Platform(platform).label}{_maybe_one_of(e)}",
+                side,
             )
             for entries, side, platform in (
                 (source, Side.TARGET, source_platform),
@@ -294,8 +316,7 @@ class _Planner:
         linked_t = {t for _, t in links}
         # What is in a collection at all, playable or not: an item that turned unavailable
         # (a video gone private or deleted) was not removed by anybody.
-        s_any = Counter(e.track_id for e in source if e.track_id)
-        t_any = Counter(e.track_id for e in target if e.track_id)
+        s_any, t_any = listed_ids(source), listed_ids(target)
         removals = self._two_way_removals(base, source, target, s_any, t_any, linked_s, linked_t)
         # A song removed with all its copies is not also "kept once" as a duplicate.
         removed = {c.counterpart_id for c in removals}
@@ -367,7 +388,7 @@ class _Planner:
             t_entries[e.track_id].append(e)
         changes, gone_s, gone_t = [], set(), set()
         for s, t in base:
-            s_in, t_in = s_any[s] > 0, t_any[t] > 0
+            s_in, t_in = s in s_any, t in t_any
             if t_in and not s_in and t not in linked_t and t not in gone_t:
                 gone_t.add(t)
                 reason = "removed from the source since the last sync"
@@ -377,6 +398,16 @@ class _Planner:
                 reason = "removed from the target since the last sync"
                 changes += [_removal(e, t, reason, side=Side.SOURCE) for e in s_entries[s]]
         return changes
+
+
+def _maybe_one_of(entry: Entry) -> str:
+    if not entry.possible:
+        return ""
+    n = len(entry.possible)
+    return (
+        f"; it held one of {n} songs added at the same moment that are no longer listed, "
+        "so none of them counts as removed"
+    )
 
 
 def _addition(item_id: int, counterpart_id: int, res: Resolution, *, side: str) -> RunChange:

@@ -38,7 +38,14 @@ from platforms.services import collection_replace_items
 from platforms.types import Platform, PlaylistEntry
 from syncing.models import ReviewItem, Run, RunChange, SyncedItem, SyncPair
 from syncing.selectors import NEVER_MATCH
-from syncing.services.plan import BACKWARD, FORWARD, Entry, entries_of, plan_changes
+from syncing.services.plan import (
+    BACKWARD,
+    FORWARD,
+    Entry,
+    entries_of,
+    listed_ids,
+    plan_changes,
+)
 from syncing.services.resolve import Resolution, Resolver
 
 logger = logging.getLogger(__name__)
@@ -956,9 +963,9 @@ class _Executor:
             SyncedItem.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
 
     def _write_two_way_base(self) -> None:
-        source = {e.track_id for e in entries_of([self.pair.source]) if e.track_id}
+        source = listed_ids(entries_of([self.pair.source]))
         targets = self._target_collections(self.clients[self.pair.target_platform])
-        target = {e.track_id for e in entries_of(targets) if e.track_id}
+        target = listed_ids(entries_of(targets))
         links = {
             (s, t)
             for s, t in SyncedItem.objects.filter(pair=self.pair).values_list(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from platforms.clients import client_for
@@ -559,3 +560,39 @@ def test_a_spotify_track_spotify_no_longer_offers_removes_nothing(library, platf
         assert youtube_playlist_ids(sandbox, pair.target.platform_id) == before[pair.pk]
         assert run.removed == 0, list(run.changes.filter(action="remove").values_list("reason"))
     assert runs[0].changes.filter(action="unavailable", item=gone[0]).exists()
+
+
+@pytest.mark.parametrize("mode", ["two_way", "mirror"])
+def test_an_empty_entry_that_may_be_either_of_two_songs_removes_neither(
+    library, platform_settings, mode
+):
+    sandbox = platform_settings
+    pair = two_way_pair(library) if mode == "two_way" else new_pair(library, mode)
+    source_id = pair.source.platform_id
+    with sandbox.state.lock:  # the first two songs were added to the playlist together
+        entries = sandbox.state.spotify.playlists[source_id].entries
+        entries[1].added_at = entries[0].added_at
+        gone, removed = (entries[i].uri.rsplit(":", 1)[-1] for i in (0, 1))
+    Collection.objects.filter(pk=pair.source_id).update(version="")  # read it again
+    sync(pair)
+    pair.refresh_from_db()
+    linked = dict(pair.synced_items.values_list("source_track__platform_id", "target_track_id"))
+    before = youtube_playlist_ids(sandbox, pair.target.platform_id)
+    # Spotify stops offering one of them, and the person removes the other: the playlist
+    # now holds one empty entry of that moment, and nothing says which song it was.
+    with sandbox.state.lock:
+        sandbox.state.spotify.tracks[gone].available = False
+    spotify = client_for(Connection.objects.get(user=library, platform="spotify"))
+    by_hand = Track.objects.get(platform_id=removed).to_info()
+    spotify.remove_items(source_id, [PlaylistEntry(1, by_hand)])
+
+    runs = [sync(pair), sync(pair)]
+
+    assert youtube_playlist_ids(sandbox, pair.target.platform_id) == before
+    for run in runs:
+        assert run.removed == 0, list(run.changes.filter(action="remove").values_list("reason"))
+    note = runs[0].changes.get(action="unavailable").reason
+    assert "one of 2 songs added at the same moment" in note
+    assert set(pair.synced_items.values_list("target_track_id", flat=True)) >= set(
+        linked.values()
+    )  # both links stay, so neither song comes back as new
