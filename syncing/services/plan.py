@@ -44,7 +44,7 @@ def entries_of(collections: list[Collection]) -> list[Entry]:
             "track__available",
             "collection_id",
             "possible_track_ids",
-        )  # fmt: skip
+        )
     )
     order = {c.pk: i for i, c in enumerate(collections)}
     entries = [
