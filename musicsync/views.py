@@ -32,8 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
             for value, label in Platform.choices
         ],
         "pairs": pairs,
-        "any_active": any(p.last_run and p.last_run.is_active for p in pairs)
-        or any(c.import_status in ("queued", "running") for c in connections),
+        "poll_every": _poll_every(pairs, connections),
         "quota_left": quota_left_today(),
         "review_count": review_open_count(user=request.user),
     }
@@ -47,3 +46,13 @@ def home(request: HttpRequest) -> HttpResponse:
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico on pages that name no icon (the admin's, the API's)."""
     return redirect(static("img/favicon.svg"))
+
+
+def _poll_every(pairs, connections) -> str:
+    """The dashboard refreshes while something moves; slowly while runs only wait."""
+    runs = [p.last_run for p in pairs if p.last_run and p.last_run.is_active]
+    if any(c.import_status in ("queued", "running") for c in connections) or any(
+        r.status != r.Status.WAITING for r in runs
+    ):
+        return "3s"
+    return "30s" if runs else ""

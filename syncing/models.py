@@ -159,6 +159,11 @@ class Run(models.Model):
         return self.status in self.ACTIVE
 
     @property
+    def poll_every(self) -> str:
+        """How often its page refreshes: a waiting run changes only when it resumes."""
+        return "30s" if self.status == self.Status.WAITING else "2s"
+
+    @property
     def progress_percent(self) -> int:
         # A finished run is done, whatever step its counter last reached (a run that
         # ends with unmatched items never counts them as "done").

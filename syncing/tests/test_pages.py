@@ -87,6 +87,10 @@ def test_the_dashboard_polls_only_while_something_is_running(alice, alice_client
     assert 'hx-trigger="every 3s"' not in _text(alice_client.get(reverse("dashboard")))
     Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING)
     assert 'hx-trigger="every 3s"' in _text(alice_client.get(reverse("dashboard")))
+    # A run waiting for tomorrow's quota changes only when it resumes.
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.WAITING)
+    waiting = _text(alice_client.get(reverse("dashboard")))
+    assert 'hx-trigger="every 30s"' in waiting and "every 3s" not in waiting
 
 
 def test_sync_now_queues_a_run_and_shows_it(alice, alice_client):
@@ -474,10 +478,13 @@ def test_a_running_run_polls_its_progress_and_stops_when_it_ends(alice, alice_cl
     poll = {"HX-Request": "true", "HX-Target": "run-body"}
 
     running = _text(alice_client.get(url, headers=poll))
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.WAITING)
+    waiting = _text(alice_client.get(url, headers=poll))
     Run.objects.filter(pk=run.pk).update(status=Run.Status.SUCCEEDED)
     ended = _text(alice_client.get(url, headers=poll))
 
     assert 'hx-trigger="every 2s"' in running and "25%" in running and "Adding songs" in running
+    assert 'hx-trigger="every 30s"' in waiting
     assert "Cancel run" in running
     assert "<html" not in running
     assert 'hx-trigger="every 2s"' not in ended
