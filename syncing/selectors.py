@@ -6,8 +6,9 @@ learns that somebody else's pair or run exists.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
@@ -193,6 +194,9 @@ class Candidate:
     track: Track
     confidence: float
     reasons: list[str]
+    # Another candidate shows the same title, artists, album and length: the page adds
+    # the platform's id so the two can be told apart.
+    look_alike: bool = False
 
 
 def _candidates(item: ReviewItem, tracks: dict[int, Track]) -> list[Candidate]:
@@ -210,7 +214,13 @@ def _candidates(item: ReviewItem, tracks: dict[int, Track]) -> list[Candidate]:
                 reasons=[str(r) for r in raw.get("reasons") or []],
             )
         )
-    return found
+    looks = Counter(_looks(c.track) for c in found)
+    return [replace(c, look_alike=looks[_looks(c.track)] > 1) for c in found]
+
+
+def _looks(track: Track) -> tuple:
+    """What the review page shows of a candidate."""
+    return (track.title, track.artist_line, track.album, (track.duration_ms or 0) // 1000)
 
 
 def review_items_open(*, user, pair: SyncPair | None = None) -> list[ReviewItem]:

@@ -664,6 +664,28 @@ def test_review_queue_shows_candidates_with_confidence_and_why(alice, alice_clie
     assert "Never match" in text and "paste a YouTube link" in text
 
 
+def test_review_candidates_that_look_the_same_show_their_album_and_id(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify), target_platform="spotify")
+    video = build.track("youtube", 1, title="Nadia Voss - Lanterns", channel="Nadia Voss")
+    twins = [
+        build.track("spotify", n, title="Lanterns", artists=["Nadia Voss"], album="Lanterns",
+                    duration_ms=201_000)
+        for n in (2, 3)
+    ]  # fmt: skip
+    other = build.track("spotify", 4, title="Lanterns", artists=["Nadia Voss"], album="Live 2024")
+    ReviewItem.objects.create(
+        user=alice, pair=pair, source=video, target_platform="spotify", best_confidence=0.7,
+        candidates=[{"track": t.pk, "confidence": 0.7, "reasons": []} for t in [*twins, other]],
+    )  # fmt: skip
+
+    text = _text(alice_client.get(reverse("syncing:review")))
+
+    assert "Live 2024" in text
+    assert all(f"<code>{t.platform_id}</code>" in text for t in twins)
+    assert f"<code>{other.platform_id}</code>" not in text
+
+
 def test_picking_a_candidate_resolves_the_item_and_remembers_the_choice(alice, alice_client):
     item = _review_item(alice)
     chosen = item.candidates[0]["track"]
