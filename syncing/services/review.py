@@ -35,7 +35,24 @@ def parse_track_url(url: str) -> tuple[str, str]:
         return "spotify", match.group(1)
     if match := _YOUTUBE.search(url):
         return "youtube", match.group(1)
-    raise ValidationError({"url": ["Paste a Spotify track link or a YouTube video link."]})
+    raise ValidationError({"url": [_what_is_wrong(url)]})
+
+
+_SPOTIFY_OTHER = re.compile(r"open\.spotify\.com/(?:intl-\w+/)?(\w+)/|spotify:(\w+):")
+
+
+def _what_is_wrong(url: str) -> str:
+    """A link we cannot use, said as specifically as the link allows."""
+    if match := _SPOTIFY_OTHER.search(url):
+        kind = match.group(1) or match.group(2)
+        if kind != "track":
+            return f"That is a Spotify {kind} link: paste the link of one song."
+        return "That Spotify song link is cut short: its id has 22 letters and digits."
+    if "youtube.com" in url or "youtu.be" in url:
+        if "list=" in url:
+            return "That is a YouTube playlist link: paste the link of one video."
+        return "That YouTube link names no video: a video's link has an 11-character id after v=."
+    return "Paste a Spotify song link or a YouTube video link."
 
 
 def _resolve(item: ReviewItem, target: Track, *, confidence: float | None) -> None:

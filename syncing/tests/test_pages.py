@@ -727,6 +727,29 @@ def test_pasting_a_link_of_the_wrong_platform_is_refused(alice, alice_client):
     assert "needs a YouTube link" in _text(response)
 
 
+@pytest.mark.parametrize(
+    "url, says",
+    [
+        ("https://open.spotify.com/album/1ATL5GLyefJaxhQzSPVrLX", "That is a Spotify album link"),
+        ("https://open.spotify.com/track/4uLU6hMC", "That Spotify song link is cut short"),
+        ("https://www.youtube.com/playlist?list=PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG",
+         "That is a YouTube playlist link"),
+        ("https://www.youtube.com/watch?v=dQw4", "That YouTube link names no video"),
+        ("hello", "Paste a Spotify song link or a YouTube video link"),
+    ],
+)  # fmt: skip
+def test_a_link_that_cannot_be_used_says_what_is_wrong_with_it(alice, alice_client, url, says):
+    item = _review_item(alice)
+
+    response = alice_client.post(
+        reverse("syncing:review_pick_url", args=[item.pk]), {"url": url}, follow=True
+    )
+
+    item.refresh_from_db()
+    assert item.status == ReviewItem.Status.OPEN
+    assert says in _text(response)
+
+
 def test_pasting_a_link_to_a_known_video_resolves_the_item(alice, alice_client):
     item = _review_item(alice)
     known = build.track("youtube", 9, title="The right one")

@@ -24,7 +24,7 @@ def test_a_link_that_is_not_a_track_says_so_in_the_review_queue(page: Page, live
     page.get_by_role("button", name="Use link").click()
 
     card = page.locator(".review-item", has_text="Glass Harbour")
-    expect(card).to_contain_text("Paste a Spotify track link or a YouTube video link")
+    expect(card).to_contain_text("Paste a Spotify song link or a YouTube video link")
     assert ReviewItem.objects.get().status == ReviewItem.Status.OPEN
 
 
