@@ -13,7 +13,10 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from accounts import checks  # noqa: F401  (registers the system checks)
+        from accounts import (
+            checks,  # noqa: F401  (registers the system checks)
+            devices,  # noqa: F401  (notes log-ins for known devices)
+        )
 
         post_migrate.connect(name_the_site, sender=self)
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from accounts import services
+from accounts.devices import login_limit_key, remembers_device
 from accounts.forms import ApiTokenForm, CodeForm, PasswordConfirmForm, TotpConfirmForm
 from accounts.otp import pending_stage
 from accounts.ratelimits import limited, post_field_key, session_key
@@ -32,10 +33,12 @@ two_factor_limited = limited(
 
 # --- allauth's views with our limits in front ----------------------------------------
 
-login = limited(group="login-ip", key="ip", rate="login-ip", method="POST")(
-    limited(
-        group="login-account", key=post_field_key("login"), rate="login-account", method="POST"
-    )(allauth_views.login)
+login = remembers_device(
+    limited(group="login-ip", key="ip", rate="login-ip", method="POST")(
+        limited(group="login-account", key=login_limit_key, rate="login-account", method="POST")(
+            allauth_views.login
+        )
+    )
 )
 signup = limited(group="signup-ip", key="ip", rate="signup-ip", method="POST")(allauth_views.signup)
 
@@ -71,6 +74,7 @@ password_reset = limited(
 
 @never_cache
 @login_not_required
+@remembers_device
 @two_factor_limited
 def two_factor_authenticate(request: HttpRequest) -> HttpResponse:
     """The login's second step: a code from the app or a recovery code."""

@@ -10,7 +10,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def tight_limits(settings):
+def tight_limits(settings, monkeypatch):
+    # django-ratelimit counts in fixed windows: a test that crosses a window's end would
+    # see its count start again. Its clock stands still for the test.
+    import time
+    from types import SimpleNamespace
+
+    import django_ratelimit.core
+
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
     settings.MUSICSYNC_RATE_LIMITS = {
         **settings.MUSICSYNC_RATE_LIMITS,
         "login-ip": "5/10m",
@@ -200,3 +209,54 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_ip_limit(client, setting
         log_in(client, "x@example.com", "wrong", HTTP_X_FORWARDED_FOR=forged, **proxy).status_code
         == 429
     )
+
+
+def test_a_stranger_spending_the_account_limit_does_not_lock_out_a_known_browser(
+    client, alice, tight_limits
+):
+    from django.test import Client
+
+    assert log_in(client, alice.email).status_code == 302  # this browser logs in once
+    client.post("/accounts/logout/")
+    stranger = Client()
+    for n in range(3):
+        log_in(stranger, alice.email, "wrong", REMOTE_ADDR=f"10.9.0.{n}")
+    assert log_in(stranger, alice.email, REMOTE_ADDR="10.9.0.9").status_code == 429
+
+    assert log_in(client, alice.email).status_code == 302  # the person's own browser
+    assert client.get("/").status_code == 200
+
+
+def test_a_known_browser_has_its_own_limit_and_no_other_account(client, alice, bob, tight_limits):
+    from django.test import Client
+
+    from accounts.devices import COOKIE
+
+    assert log_in(client, alice.email).status_code == 302
+    client.post("/accounts/logout/")
+    assert COOKIE in client.cookies and alice.email not in client.cookies[COOKIE].value
+    for _ in range(3):
+        log_in(client, alice.email, "wrong", REMOTE_ADDR="10.9.1.1")
+    assert log_in(client, alice.email, REMOTE_ADDR="10.9.1.2").status_code == 429
+    # Bob's account is not one this browser knows: his limit is his account's.
+    for _ in range(3):
+        log_in(client, bob.email, "wrong", REMOTE_ADDR="10.9.1.3")
+    assert log_in(client, bob.email, REMOTE_ADDR="10.9.1.4").status_code == 429
+    # A forged cookie is no known browser: it counts against the account, which a
+    # stranger has spent.
+    stranger = Client()
+    for _ in range(3):
+        log_in(stranger, alice.email, "wrong", REMOTE_ADDR="10.9.1.5")
+    stranger.cookies[COOKIE] = client.cookies[COOKIE].value[:-4] + "AAAA"
+    assert log_in(stranger, alice.email, REMOTE_ADDR="10.9.1.6").status_code == 429
+
+
+def test_the_browser_is_known_only_after_the_second_step_of_two_factor(
+    client, alice, alice_2fa, tight_limits
+):
+    from accounts.devices import COOKIE
+
+    log_in(client, alice.email)
+    assert COOKIE not in client.cookies
+    client.post("/accounts/login/two-factor/", {"code": alice_2fa.code()})
+    assert COOKIE in client.cookies
