@@ -299,6 +299,10 @@ _real_credentials = bool(SPOTIFY_CLIENT_ID or GOOGLE_CLIENT_ID)
 # With DEBUG off it is served only when MUSICSYNC_SANDBOX says so explicitly.
 MUSICSYNC_SANDBOX = env_bool("MUSICSYNC_SANDBOX", not _real_credentials and (DEBUG or TESTING))
 SANDBOX_URL = env_url("SANDBOX_URL", f"{SITE_URL}/sandbox")
+# Where the sandbox keeps its libraries (and the tokens it issued) between restarts, and
+# the seed of a fresh one. Tests always start from the seed.
+SANDBOX_STATE_FILE = None if TESTING else env_str("SANDBOX_STATE_FILE") or None
+SANDBOX_SEED = env_int("SANDBOX_SEED", 0, minimum=0)
 if MUSICSYNC_SANDBOX:
     _spotify_accounts, _spotify_api = (
         f"{SANDBOX_URL}/spotify/accounts",

@@ -48,6 +48,23 @@ def test_good_values_load():
     assert result.stdout.strip() == "True"
 
 
+def test_the_sandbox_state_file_and_seed_come_from_the_environment(tmp_path):
+    # make run sets SANDBOX_STATE_FILE so a restart keeps the libraries; it was never read.
+    path = tmp_path / "sandbox.json"
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="musicsync.settings", MUSICSYNC_TESTING="0")
+    env.update(DEBUG="true", SANDBOX_STATE_FILE=str(path), SANDBOX_SEED="7")
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.SANDBOX_STATE_FILE, settings.SANDBOX_SEED)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.stdout.split() == [str(path), "7"], result.stderr
+    refused = load_settings(DEBUG="true", SANDBOX_SEED="-1")
+    assert refused.returncode != 0 and "SANDBOX_SEED" in refused.stderr.splitlines()[-1]
+
+
 def test_sandbox_is_not_served_with_debug_off_unless_asked():
     code = (
         "import django; django.setup(); from django.conf import settings; "
