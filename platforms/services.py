@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from django.db import transaction
@@ -402,6 +403,38 @@ def library_import(*, connection_id: int) -> dict[str, int]:
     return counts
 
 
+def liked_entries(client: PlatformClient, liked: Collection) -> list[PlaylistEntry]:
+    """The liked songs as the platform lists them, and on YouTube the likes it hides.
+
+    YouTube's list of liked videos (``videos.list?myRating=like``) leaves out a liked
+    video that went private or was deleted, as if it had been unliked, and a sync would
+    then unlike its counterpart. So a video that was liked at the last read and is gone
+    from the list is looked up (one ``videos.list`` call per 50): if it still plays, the
+    person unliked it; if it is private or gone, it stays in the likes, unavailable.
+    """
+    entries = client.list_liked()
+    if client.platform != Platform.YOUTUBE:
+        return entries
+    listed = {e.track.platform_id for e in entries if e.track}
+    before = [
+        track
+        for track in Track.objects.filter(collectionitem__collection=liked).order_by(
+            "collectionitem__position"
+        )
+        if track.platform_id not in listed
+    ]
+    if not before:
+        return entries
+    playing = {
+        t.platform_id for t in client.get_tracks([t.platform_id for t in before]) if t.available
+    }
+    hidden = [t for t in before if t.platform_id not in playing]
+    return entries + [
+        PlaylistEntry(position=len(entries) + i, track=replace(t.to_info(), available=False))
+        for i, t in enumerate(hidden)
+    ]
+
+
 def _import_liked(conn: Connection, client: PlatformClient, counts: dict[str, int]) -> None:
     liked, _ = Collection.objects.get_or_create(
         connection=conn,
@@ -419,7 +452,7 @@ def _import_liked(conn: Connection, client: PlatformClient, counts: dict[str, in
         counts["skipped"] += 1
         return
     _progress(conn, "Reading your liked songs")
-    entries = client.list_liked()
+    entries = liked_entries(client, liked)
     collection_replace_items(collection=liked, entries=entries)
     Collection.objects.filter(pk=liked.pk).update(version=version, imported_at=timezone.now())
     counts["liked_read"] = len(entries)

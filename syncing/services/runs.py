@@ -34,7 +34,7 @@ from platforms.clients import LIBRARY_BATCH, PLAYLIST_LIMIT, WRITE_BATCH, Platfo
 from platforms.errors import PlatformError, QuotaExhausted
 from platforms.models import Collection, CollectionItem, Connection, Track
 from platforms.quota import next_quota_reset, quota_cost, quota_flush, quota_left_today
-from platforms.services import collection_replace_items
+from platforms.services import collection_replace_items, liked_entries
 from platforms.types import Platform, PlaylistEntry
 from syncing.models import ReviewItem, Run, RunChange, SyncedItem, SyncPair
 from syncing.selectors import NEVER_MATCH
@@ -269,7 +269,7 @@ def _refresh_collection(client: PlatformClient, collection: Collection, *, force
         )
         if not force and collection.imported_at and version and version == collection.version:
             return
-        entries = client.list_liked()
+        entries = liked_entries(client, collection)
     else:
         info = client.get_playlist(collection.platform_id)
         version = info.version

@@ -596,3 +596,41 @@ def test_an_empty_entry_that_may_be_either_of_two_songs_removes_neither(
     assert set(pair.synced_items.values_list("target_track_id", flat=True)) >= set(
         linked.values()
     )  # both links stay, so neither song comes back as new
+
+
+def test_a_liked_video_gone_private_or_deleted_is_not_unliked_on_spotify(
+    library, platform_settings
+):
+    sandbox = platform_settings
+    liked = {
+        c.connection.platform: c
+        for c in Collection.objects.filter(connection__user=library, kind="liked").select_related(
+            "connection"
+        )
+    }
+    pair = pair_create(
+        user=library, source=liked["youtube"], target=liked["spotify"],
+        target_platform="spotify", mode="two_way",
+    )  # fmt: skip
+    sync(pair)
+    gone_private, deleted, unliked = (
+        pair.synced_items.select_related("source_track", "target_track")
+        .filter(source_track__platform="youtube", source_track__available=True)
+        .order_by("pk")[:3]
+    )
+    with sandbox.state.lock:  # nobody unliked these two: the videos stopped playing
+        sandbox.state.youtube.set_video_status(gone_private.source_track.platform_id, "private")
+        sandbox.state.youtube.set_video_status(deleted.source_track.platform_id, "deleted")
+    youtube = client_for(Connection.objects.get(user=library, platform="youtube"))
+    youtube.unlike([PlaylistEntry(0, unliked.source_track.to_info())])  # this one, a person did
+
+    run = sync(pair)
+
+    saved = set(sandbox.state.spotify.saved["sandbox-alice"])
+    assert gone_private.target_track.platform_id in saved
+    assert deleted.target_track.platform_id in saved
+    assert unliked.target_track.platform_id not in saved
+    assert run.removed == 1
+    assert set(
+        run.changes.filter(action="unavailable").values_list("item__platform_id", flat=True)
+    ) >= {gone_private.source_track.platform_id, deleted.source_track.platform_id}
