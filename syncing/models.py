@@ -112,6 +112,8 @@ class Run(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.MANUAL)
     dry_run = models.BooleanField(default=False)
+    # This run's mode when it is not the pair's own (``sync_user --mode``): the pair keeps its.
+    mode = models.CharField(max_length=16, choices=SyncPair.Mode.choices, blank=True)
     undo_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="undone_by"
     )

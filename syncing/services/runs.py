@@ -169,7 +169,7 @@ def run_undo(*, run: Run) -> Run:
         raise ValidationError("This run was itself an undo.")
     if not run.changes.filter(action__in=WRITE_ACTIONS, outcome=Outcome.APPLIED).exists():
         raise ValidationError("This run changed nothing, so there is nothing to undo.")
-    return run_start(pair=run.pair, trigger=Run.Trigger.UNDO, undo_of=run)
+    return run_start(pair=run.pair, trigger=Run.Trigger.UNDO, undo_of=run, mode=run.mode)
 
 
 def run_retry_failed(*, run: Run) -> Run:
@@ -231,6 +231,8 @@ def run_execute(*, run_id: int, progress: Callable[[Run], None] | None = None) -
     run = Run.objects.select_related("pair__source__connection", "pair__target__connection").get(
         pk=run_id
     )
+    if run.mode:
+        run.pair.mode = run.mode  # for this run only; never saved
     metrics = _metrics()
     if metrics and run.attempts == 1:
         metrics.run_started(mode=run.pair.mode, queued_for_s=(now - run.created_at).total_seconds())
@@ -415,6 +417,12 @@ class _Executor:
         if self._last_beat and (now - self._last_beat).total_seconds() < 1 and not finished:
             if label is None or not label.startswith(("Reading", "Resuming", "Matching")):
                 self.run.progress_done = done if done is not None else self.run.progress_done
+                if self.progress:  # a line in the terminal costs no query
+                    if total is not None:
+                        self.run.progress_total = total
+                    if label is not None:
+                        self.run.progress_label = label[:255]
+                    self.progress(self.run)
                 return
         self._last_beat = now
         fields = {"heartbeat_at": now}

@@ -9,8 +9,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from platforms.clients import client_for
 from platforms.models import Collection, Connection
 from platforms.services import library_import
+from platforms.types import PlaylistEntry
 from syncing.models import Run, SyncPair
 from syncing.services.pairs import pair_create
 from syncing.services.schedule import schedule_tick
@@ -52,16 +54,38 @@ def test_sync_user_runs_in_the_foreground_and_prints_the_summary(pair, platform_
 def test_sync_user_dry_run_writes_nothing(pair, platform_settings):
     out = StringIO()
     call_command("sync_user", "alice@example.com", "--pair", str(pair.pk), "--dry-run", stdout=out)
-    assert "would add" in out.getvalue()
+    assert "would add" in out.getvalue() and "would remove 0" in out.getvalue()
     pair.refresh_from_db()
     assert pair.target is None
+
+
+def test_sync_user_mode_is_for_that_run_only(pair, platform_settings):
+    call_command("sync_user", "alice@example.com", "--pair", str(pair.pk), stdout=StringIO())
+    first = Run.objects.get(pair=pair)
+    change = first.changes.filter(action="add").select_related("item").first()
+    spotify = client_for(Connection.objects.get(user=pair.user, platform="spotify"))
+    spotify.remove_items(pair.source.platform_id, [PlaylistEntry(0, change.item.to_info())])
+    args = ["sync_user", "alice@example.com", "--pair", str(pair.pk), "--mode", "mirror"]
+
+    dry, real = StringIO(), StringIO()
+    call_command(*args, "--dry-run", stdout=dry)
+    call_command(*args, stdout=real)
+
+    pair.refresh_from_db()
+    assert pair.mode == "add_only"
+    assert "as mirror, for this run only" in dry.getvalue() and "would remove 1" in dry.getvalue()
+    assert "removed 1" in real.getvalue()  # a mirror's removal, which add only never makes
+    assert change.counterpart.platform_id not in youtube_playlist_ids(
+        platform_settings, pair.target.platform_id
+    )
+    assert list(pair.runs.order_by("pk").values_list("mode", flat=True)) == ["", "mirror", "mirror"]
 
 
 def test_sync_user_says_why_it_did_not_start_a_disconnected_pair(pair, platform_settings):
     Connection.objects.filter(user=pair.user, platform="youtube").update(state="disconnected")
     out = StringIO()
 
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="1 not started"):
         call_command("sync_user", "alice@example.com", stdout=out)
 
     assert "not started: YouTube is not connected" in out.getvalue()

@@ -456,6 +456,18 @@ def test_run_detail_shows_the_change_log_with_reasons(alice, alice_client):
     assert 'hx-trigger="every 2s"' not in text
 
 
+def test_a_run_page_says_it_was_undone_and_in_which_mode_it_ran(alice, alice_client):
+    run = _finished_run(alice)
+    Run.objects.filter(pk=run.pk).update(mode="mirror")
+    undo = build.run(run.pair, undo_of=run, trigger=Run.Trigger.UNDO)
+
+    text = _text(alice_client.get(reverse("syncing:run", args=[run.pk])))
+
+    link = reverse("syncing:run", args=[undo.pk])
+    assert f'Undone by <a href="{link}">run #{undo.pk}</a>' in text
+    assert "Ran as mirror for this run only; the pair is add only." in text
+
+
 def test_run_detail_filters_the_change_log(alice, alice_client):
     run = _finished_run(alice)
     url = reverse("syncing:run", args=[run.pk])

@@ -36,17 +36,20 @@ class Command(BaseCommand):
                 raise CommandError(f"{email} has no pair with id {pair}.")
         elif not pairs.exists():
             raise CommandError(f"{email} has no sync pairs yet: make one in the web app first.")
-        failed = False
+        failed = refused = 0
         for sync_pair in pairs:
-            if mode:
-                sync_pair.mode = mode
-                SyncPair.objects.filter(pk=sync_pair.pk).update(mode=mode)
             self.stdout.write(f"\n{sync_pair}")
+            if mode and mode != sync_pair.mode:
+                label = SyncPair.Mode(mode).label
+                self.stdout.write(f"  as {label.lower()}, for this run only")
             try:
-                run = run_start(pair=sync_pair, trigger=Run.Trigger.COMMAND, dry_run=dry_run)
+                run = run_start(
+                    pair=sync_pair, trigger=Run.Trigger.COMMAND, dry_run=dry_run,
+                    mode=mode if mode and mode != sync_pair.mode else "",
+                )  # fmt: skip
             except ValidationError as error:
                 self.stdout.write(f"  not started: {' '.join(error.messages)}")
-                failed = True
+                refused += 1
                 continue
             if run.status == Run.Status.RUNNING:
                 self.stdout.write("  already running elsewhere; not started twice")
@@ -55,22 +58,28 @@ class Command(BaseCommand):
             result.refresh_from_db()
             self.stdout.write("")
             self._summary(result, dry_run)
-            failed |= result.status == Run.Status.FAILED
-        if failed:
-            raise CommandError("At least one run failed; see the messages above.")
+            failed += result.status == Run.Status.FAILED
+        if failed or refused:
+            parts = [
+                f"{n} {what}" for n, what in ((refused, "not started"), (failed, "failed")) if n
+            ]
+            raise CommandError(f"Pairs {' and '.join(parts)}; see the messages above.")
 
     def _progress(self, run: Run) -> None:
         done, total = run.progress_done, run.progress_total
-        filled = BAR * done // total if total else 0
-        bar = "#" * filled + "-" * (BAR - filled)
         label = (run.progress_label or "")[:50]
-        self.stdout.write(f"\r  [{bar}] {done}/{total or '?'} {label:<50}", ending="")
+        if total:
+            filled = BAR * done // total
+            line = f"[{'#' * filled}{'-' * (BAR - filled)}] {done}/{total} {label:<50}"
+        else:  # reading and matching: the label counts for itself
+            line = f"{label:<{BAR + 60}}"
+        self.stdout.write(f"\r  {line}", ending="")
         self.stdout.flush()
 
     def _summary(self, run: Run, dry_run: bool) -> None:
-        verb = "would add" if dry_run else "added"
+        add, remove = ("would add", "would remove") if dry_run else ("added", "removed")
         line = (
-            f"  {run.get_status_display()}: {verb} {run.added}, removed {run.removed}, "
+            f"  {run.get_status_display()}: {add} {run.added}, {remove} {run.removed}, "
             f"kept {run.kept}, unmatched {run.unmatched}, unavailable {run.unavailable}, "
             f"failed {run.failed}"
         )
