@@ -86,6 +86,10 @@ class SandboxApp:
         # (The dispatcher moves the mount point from PATH_INFO to SCRIPT_NAME: read it first.)
         environ.setdefault(ROOT_ENVIRON_KEY, get_current_url(environ, root_only=True).rstrip("/"))
         path = environ.get("PATH_INFO", "")
+        if path.startswith("/youtube/"):
+            from platforms.sandbox.youtube import method_override
+
+            environ = method_override(environ)
         method = environ.get("REQUEST_METHOD", "GET").upper()
         captured: dict[str, Any] = {}
 

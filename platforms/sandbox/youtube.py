@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -1298,3 +1299,25 @@ def mint_tokens(
 def control_routes(state: SandboxState) -> WSGIApp:
     """The test-only control app, to mount at ``/_control/youtube``."""
     return YouTubeControlApp(state)
+
+
+def method_override(environ: dict[str, Any]) -> dict[str, Any]:
+    """A GET sent as a POST, as Google's APIs accept: google-api-python-client turns a GET
+    whose URL passes 2,048 characters into ``POST`` with ``X-HTTP-Method-Override: GET``
+    and the query string as a form body."""
+    if (
+        environ.get("REQUEST_METHOD", "").upper() != "POST"
+        or environ.get("HTTP_X_HTTP_METHOD_OVERRIDE", "").upper() != "GET"
+    ):
+        return environ
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length).decode("utf-8", "replace") if length else ""
+    query = "&".join(part for part in (environ.get("QUERY_STRING", ""), body) if part)
+    return {
+        **environ,
+        "REQUEST_METHOD": "GET",
+        "QUERY_STRING": query,
+        "CONTENT_LENGTH": "0",
+        "CONTENT_TYPE": "",
+        "wsgi.input": io.BytesIO(b""),
+    }

@@ -12,6 +12,9 @@ from platforms.types import Platform, Track
 from .normalize import fold, guess_song, words
 
 MAX_QUERIES = 3
+# Longer queries find nothing more, and a very long title would make a URL too long for
+# a GET (google-api-python-client then switches to a POST the API refuses).
+MAX_QUERY_CHARS = 200
 
 
 def _quote(value: str) -> str:
@@ -23,11 +26,20 @@ def _dedupe(queries: list[str]) -> list[str]:
     seen: set[str] = set()
     out = []
     for q in queries:
-        q = " ".join(q.split())
+        q = _cut(" ".join(q.split()))
         if q and q.casefold() not in seen:
             seen.add(q.casefold())
             out.append(q)
     return out[:MAX_QUERIES]
+
+
+def _cut(query: str) -> str:
+    """At most MAX_QUERY_CHARS, ending at a word; a phrase cut open is closed again."""
+    if len(query) <= MAX_QUERY_CHARS:
+        return query
+    cut = query[:MAX_QUERY_CHARS].rsplit(" ", 1)[0] if " " in query[:MAX_QUERY_CHARS] else ""
+    cut = cut or query[:MAX_QUERY_CHARS]
+    return cut + '"' if cut.count('"') % 2 else cut
 
 
 def youtube_queries(track: Track) -> list[str]:

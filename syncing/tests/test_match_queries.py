@@ -95,3 +95,12 @@ def test_it_never_sends_more_than_three_queries():
         queries = search_queries(track)
         assert 1 <= len(queries) <= 3
         assert len(set(queries)) == len(queries)
+
+
+def test_a_very_long_title_makes_short_queries_that_end_at_a_word():
+    title = "Endless " * 1250  # 10,000 characters
+    for source in (spotify(title, "Mira Solis"), video(f"Mira Solis - {title}", "Mira Solis")):
+        queries = search_queries(source)
+        assert queries and all(len(q) <= 200 for q in queries)
+        assert all(q.split()[-1].strip('"') in ("Endless", "Solis") for q in queries)
+        assert all(q.count('"') % 2 == 0 for q in queries)  # no phrase left open

@@ -175,6 +175,20 @@ def test_search_finds_the_original_beside_its_live_and_cover_versions(yt):
     assert {live, cover} <= set(found)
 
 
+def test_a_get_too_long_for_a_url_arrives_as_a_post_with_the_method_override(yt):
+    # google-api-python-client sends a GET whose URL passes 2,048 characters as
+    # POST + X-HTTP-Method-Override: GET, with the query as a form body; Google serves it.
+    ann = yt.person()
+    song = yt.video("Smells Like Teen Spirit", channel="Nirvana - Topic")
+    youtube = yt.client(yt.token(ann))
+    long_query = "smells like teen spirit " + "nirvana " * 300
+
+    response = youtube.search().list(part="id", q=long_query, type="video").execute()
+
+    assert response["kind"] == "youtube#searchListResponse"
+    assert song in [item["id"]["videoId"] for item in response["items"]]
+
+
 def test_search_tolerates_a_typo(yt):
     ann = yt.person()
     song = yt.video("Smells Like Teen Spirit", channel="Nirvana - Topic")
