@@ -22,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from platforms.clients import PlatformClient
+from platforms.errors import PlatformError
 from platforms.models import Track
 from platforms.services import tracks_upsert
 from syncing import matching
@@ -272,12 +273,21 @@ class Resolver:
         info = source.to_info()
         best = None
         chosen = None
+        refused = ""
         seen: dict[tuple[str, str], object] = {}
         for query in _queries(info)[: MAX_QUERIES.get(self.target_platform, 1)]:
             if self.before_search:
                 self.before_search()
             self.searches += 1
-            found = self.client.search(query)
+            try:
+                found = self.client.search(query)
+            except PlatformError as exc:
+                if exc.kind != "bad_request":
+                    raise
+                # This song's query was refused (an odd title): the others go on.
+                logger.warning("search refused for track %s: %s", source.pk, exc.message)
+                refused = f"the {exc.platform} search refused the query: {exc.message}"
+                continue
             for track in found:
                 seen.setdefault((str(track.platform), track.platform_id), track)
             candidates = list(seen.values())
@@ -285,7 +295,7 @@ class Resolver:
             if best.choice is not None:
                 chosen = candidates[best.choice]
                 break
-        return _Searched(source, list(seen.values()), best, chosen)
+        return _Searched(source, list(seen.values()), best, chosen, refused)
 
     def _store(self, found: list[_Searched]) -> dict[int, Resolution]:
         """Stores a group of searches: their candidates, and the shared cache rows."""
@@ -311,6 +321,8 @@ class Resolver:
                 continue
             confidence = best.confidence if best is not None else 0.0
             reasons = list(best.reasons) if best is not None and best.reasons else ["nothing found"]
+            if item.refused and best is None:
+                reasons = [item.refused]
             out[item.source.pk] = Resolution(
                 item.source.pk, None, MatchMethod.SEARCH, confidence, reasons, "unmatched",
                 candidates,
@@ -335,6 +347,7 @@ class _Searched:
     seen: list
     best: object
     chosen: object
+    refused: str = ""  # why the platform refused the search, when it did
 
 
 def _other_version(reasons) -> bool:

@@ -344,6 +344,11 @@ class _Executor:
             wait = timedelta(seconds=min(600, 15 * 2**self.run.attempts))
             self._set_waiting(_Wait(Run.WaitReason.RETRY, timezone.now() + wait, str(exc)))
         else:
+            # The platform's own words, for the operator: the page says it in ours.
+            logger.warning(
+                "run %s failed: %s error from %s (%s): %s",
+                self.run.pk, exc.kind, exc.platform, exc.status, exc.message,
+            )  # fmt: skip
             self._finish(Run.Status.FAILED, error=_describe(exc))
 
     def _set_waiting(self, wait: _Wait) -> None:

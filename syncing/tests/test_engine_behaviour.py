@@ -634,3 +634,50 @@ def test_a_liked_video_gone_private_or_deleted_is_not_unliked_on_spotify(
     assert set(
         run.changes.filter(action="unavailable").values_list("item__platform_id", flat=True)
     ) >= {gone_private.source_track.platform_id, deleted.source_track.platform_id}
+
+
+def test_a_song_with_a_10000_character_title_does_not_stop_the_run(library, platform_settings):
+    sandbox = platform_settings
+    pair = new_pair(library, "add_only")
+    with sandbox.state.lock:
+        entries = sandbox.state.spotify.playlists[pair.source.platform_id].entries
+        long_one = entries[0].uri.rsplit(":", 1)[-1]
+        sandbox.state.spotify.tracks[long_one].name = "Endless " * 1250
+    Collection.objects.filter(pk=pair.source_id).update(version="")  # read it again
+
+    run = sync(pair)
+
+    assert run.status in (Run.Status.SUCCEEDED, Run.Status.PARTIAL), run.error
+    pair.refresh_from_db()
+    others = run.changes.filter(action="add", outcome="applied").exclude(item__platform_id=long_one)
+    assert others.count() >= len(entries) - 3  # the rest of the playlist went through
+    assert len(youtube_playlist_ids(sandbox, pair.target.platform_id)) == run.added
+
+
+def test_a_search_the_platform_refuses_leaves_that_song_unmatched_and_the_run_goes_on(
+    library, platform_settings
+):
+    sandbox = platform_settings
+    pair = new_pair(library, "add_only")
+    sandbox.state.knobs.update(fail_next={"youtube.search.list": [400, 400]})
+
+    run = sync(pair)
+
+    assert run.status == Run.Status.PARTIAL, run.error
+    refused = run.changes.filter(action="unmatched", reason__contains="search refused the query")
+    assert refused.count() == 2  # one YouTube search per song: the first two songs'
+    assert run.added >= 1
+
+
+def test_a_run_that_fails_on_a_platform_error_says_why_in_the_log(
+    library, platform_settings, caplog
+):
+    sandbox = platform_settings
+    pair = new_pair(library, "add_only")
+    sandbox.state.knobs.update(fail_next={"youtube.playlists.insert": [400]})
+
+    with caplog.at_level("WARNING", logger="syncing.services.runs"):
+        run = sync(pair)
+
+    assert run.status == Run.Status.FAILED
+    assert f"run {run.pk} failed: bad_request error from youtube (400)" in caplog.text
