@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from platforms.tests import library_builders as build
-from syncing.models import ReviewItem
+from syncing.models import ReviewItem, RunChange
 from tests.browser.test_accounts_flow import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,11 +36,21 @@ def test_a_very_long_unbroken_name_does_not_widen_the_pages(page: Page, live_ser
     build.run(pair, added=3)
     log_in(page, live_server.url, email=alice.email)
 
-    for path in ["/", "/library/playlists/", "/sync/pairs/", f"/sync/pairs/{pair.pk}/"]:
+    run = build.run(pair, added=1)
+    song = build.track("spotify", 5, title="Endless" * 1400)  # 9,800 letters, no space
+    RunChange.objects.create(run=run, seq=1, action="add", item=song, outcome="applied")
+    pages = ["/", "/library/playlists/", "/sync/pairs/", f"/sync/pairs/{pair.pk}/"]
+    for path in [*pages, f"/sync/runs/{run.pk}/"]:
         page.goto(f"{live_server.url}{path}")
-        expect(page.get_by_text(name).first).to_be_visible()
+        if "/runs/" not in path:
+            expect(page.get_by_text(name).first).to_be_visible()
         wider = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
         assert wider is False, path
+        # Nor a table inside its own scroller: every column stays in view.
+        tables = page.evaluate(
+            "[...document.querySelectorAll('.table-wrap')].some(w => w.scrollWidth > w.clientWidth)"
+        )
+        assert tables is False, path
 
 
 def test_on_a_phone_tags_and_platform_names_stay_whole(page: Page, live_server, alice):
@@ -61,3 +71,8 @@ def test_on_a_phone_tags_and_platform_names_stay_whole(page: Page, live_server, 
         assert broken == [], (path, broken)
         wider = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
         assert wider is False, path
+        # Nor a table inside its own scroller: every column stays in view.
+        tables = page.evaluate(
+            "[...document.querySelectorAll('.table-wrap')].some(w => w.scrollWidth > w.clientWidth)"
+        )
+        assert tables is False, path
