@@ -178,6 +178,7 @@ def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "review_count": ReviewItem.objects.filter(pair=pair, status=ReviewItem.Status.OPEN).count(),
         "mode_help": MODE_HELP.get(pair.mode, ""),
         "waiting": pair.runs.filter(status=Run.Status.WAITING).order_by("-created_at").first(),
+        "blocker": pair_services.pair_sync_blocker(pair=pair),
     }
     return render(request, "syncing/pair_detail.html", context)
 

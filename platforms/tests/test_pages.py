@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from platforms.tests import library_builders as build
-from syncing.models import MatchCache, SyncedItem
+from syncing.models import MatchCache, SyncedItem, SyncPair
 
 pytestmark = pytest.mark.django_db
 
@@ -227,6 +227,9 @@ def test_disconnecting_asks_first_and_says_which_pairs_stop(alice, alice_client)
     assert "your 2 pairs that use YouTube: they don't sync until you connect again" in page.text
     youtube.refresh_from_db()
     assert youtube.state == "active"
+    SyncPair.objects.filter(source__name="Two").delete()
+    one = alice_client.get(url).text
+    assert "so does your one pair that uses YouTube: it doesn't sync until you connect" in one
 
 
 def test_bob_cannot_refresh_or_disconnect_alices_connection(alice, bob, client):

@@ -327,6 +327,19 @@ def test_an_htmx_preview_of_an_incomplete_form_lists_what_to_fix(alice, alice_cl
     assert "Choose one of your playlists" not in _text(response)  # one error per field
 
 
+def test_the_pair_page_says_when_a_disconnected_platform_stops_the_pair(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify), schedule="hourly")
+    url = reverse("syncing:pair", args=[pair.pk])
+    assert "can't sync now" not in _text(alice_client.get(url))
+
+    Connection.objects.filter(pk=spotify.pk).update(state="disconnected")
+
+    page = _text(alice_client.get(url))
+    assert "This pair can't sync now. Spotify is not connected" in page
+    assert "Its scheduled runs wait for that." in page
+
+
 def test_editing_a_pair_changes_its_mode_and_schedule(alice, alice_client):
     spotify, _ = build.two_connected(alice)
     pair = build.pair(alice, build.playlist(spotify))
