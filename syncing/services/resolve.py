@@ -108,6 +108,15 @@ class Resolver:
         self.allow_search = allow_search and client is not None
         self.before_search = before_search
         self.searches = 0
+        # Tracks of the target platform the person said never match anything here: no
+        # song of this side is matched to one of them either (the other direction).
+        self._refused = dict(
+            MatchChoice.objects.filter(
+                user_id=user_id, kind=MatchChoice.Kind.NEVER, source__platform=target_platform
+            ).values_list("source_id", "source__platform_id")
+        )
+        self._refused_ids = set(self._refused.values())
+        target_tracks = [t for t in target_tracks if t.pk not in self._refused]
         self._target = {t.pk: t for t in target_tracks}
         self._index: dict[str, set[int]] = defaultdict(set)
         for track in target_tracks:
@@ -192,6 +201,8 @@ class Resolver:
         fresh_after = timezone.now() - NEGATIVE_CACHE_TTL
         hit_ids = []
         for row in rows:
+            if row.target_id in self._refused:
+                continue  # the person said that one never matches: search again
             if row.target_id:
                 out[row.source_id] = Resolution(
                     row.source_id, row.target_id, MatchMethod.CACHE, row.confidence,
@@ -215,7 +226,11 @@ class Resolver:
             ).select_related("source")
             for row in siblings:
                 source = isrcs.get(row.source.isrc)
-                if source is not None and source.pk not in out:
+                if (
+                    source is not None
+                    and source.pk not in out
+                    and row.target_id not in self._refused
+                ):
                     out[source.pk] = Resolution(
                         source.pk, row.target_id, MatchMethod.ISRC, row.confidence,
                         ["same ISRC as a matched release", *row.reasons], "matched",
@@ -289,7 +304,8 @@ class Resolver:
                 refused = f"the {exc.platform} search refused the query: {exc.message}"
                 continue
             for track in found:
-                seen.setdefault((str(track.platform), track.platform_id), track)
+                if track.platform_id not in self._refused_ids:
+                    seen.setdefault((str(track.platform), track.platform_id), track)
             candidates = list(seen.values())
             best = matching.match(info, candidates)
             if best.choice is not None:

@@ -142,3 +142,25 @@ def test_an_open_review_item_is_settled_when_a_later_run_matches_it(
     queue = client.get(reverse("syncing:review")).content.decode()
     assert "Zzyzx Road Lullaby" not in queue
     assert youtube_playlist_ids(sandbox, pair.target.platform_id).count("zzyzxRoad01") == 1
+
+
+def test_a_video_marked_never_match_is_no_counterpart_for_a_song_the_other_way(alice):
+    from platforms.tests import library_builders as build
+    from syncing.models import MatchChoice
+    from syncing.services.resolve import Resolver
+
+    song = build.track("spotify", 1, title="Winter Harbour", artists=["DJ Kestrel"])
+    video = build.track("youtube", 2, title="Winter Harbour | DJ Kestrel", channel="DJ Kestrel")
+    resolver = Resolver(
+        user_id=alice.pk, target_platform="youtube", client=None, target_tracks=[video]
+    )
+    assert resolver.resolve([song])[song.pk].target_id == video.pk  # it would match
+
+    # The person said this video never matches anything on Spotify.
+    MatchChoice.objects.create(
+        user=alice, source=video, target_platform="spotify", kind=MatchChoice.Kind.NEVER
+    )
+    resolver = Resolver(
+        user_id=alice.pk, target_platform="youtube", client=None, target_tracks=[video]
+    )
+    assert resolver.resolve([song])[song.pk].target_id is None
