@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import random
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from platforms.models import Collection, Platform, Track
+
+# Up to this share of a pair's interval is added at random to each next run time.
+SCHEDULE_JITTER = 0.1
 
 
 class SyncPair(models.Model):
@@ -72,6 +76,14 @@ class SyncPair(models.Model):
     @property
     def interval(self) -> timedelta | None:
         return self.SCHEDULE_INTERVALS.get(self.schedule)
+
+    def next_run_after(self, moment: datetime) -> datetime | None:
+        """One interval after ``moment``, plus up to SCHEDULE_JITTER of it at random, so
+        pairs spread out instead of firing together."""
+        interval = self.interval
+        if interval is None:
+            return None
+        return moment + interval + interval * SCHEDULE_JITTER * random.random()
 
 
 class Run(models.Model):

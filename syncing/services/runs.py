@@ -71,6 +71,10 @@ class _Cancelled(Exception):
     pass
 
 
+class _Gone(Exception):
+    """A collection of the pair is gone from its platform (a deleted playlist)."""
+
+
 def _log_context(run_id: int):
     try:
         from musicsync.observability import log_context
@@ -308,6 +312,9 @@ class _Executor:
             Run.objects.filter(pk=self.run.pk, status=Run.Status.CANCELLED).update(**self._counts())
         except QuotaExhausted as exc:
             self._set_waiting(_Wait(Run.WaitReason.QUOTA, exc.resume_at or next_quota_reset()))
+        except _Gone as gone:
+            logger.warning("run %s failed: %s", self.run.pk, gone)
+            self._finish(Run.Status.FAILED, error=str(gone))
         except PlatformError as exc:
             self._on_platform_error(exc)
         except (OperationalError, InterfaceError) as exc:
@@ -502,6 +509,21 @@ class _Executor:
         extra.sort(key=lambda c: pair.overflow_targets.index(c.pk))
         return [pair.target, *extra]
 
+    def _read(self, client: PlatformClient, collection: Collection, side: str) -> None:
+        """Reads a collection of the pair; one the platform no longer has pauses the pair,
+        which would otherwise fail the same way at every scheduled run."""
+        try:
+            _refresh_collection(client, collection, force=False)
+        except PlatformError as exc:
+            if exc.kind != "not_found" or collection.kind == Collection.Kind.LIKED:
+                raise
+            SyncPair.objects.filter(pk=self.pair.pk).update(enabled=False)
+            raise _Gone(
+                f"The {side} playlist “{collection.name}” no longer exists on "
+                f"{Platform(client.platform).label}. The pair is paused: delete it, or edit "
+                "it to choose another playlist and turn it on again."
+            ) from exc
+
     @staticmethod
     def _created_before(target_client: PlatformClient, mark: str):
         for info in target_client.list_playlists():
@@ -514,10 +536,10 @@ class _Executor:
         if self.run.undo_of_id:
             changes = self._plan_undo()
         else:
-            _refresh_collection(source_client, pair.source, force=False)
+            self._read(source_client, pair.source, "source")
             targets = self._target_collections(target_client)
             for collection in targets:
-                _refresh_collection(target_client, collection, force=False)
+                self._read(target_client, collection, "target")
             changes = plan_changes(
                 pair=pair,
                 source=entries_of([pair.source]),
@@ -959,9 +981,9 @@ class _Executor:
             self._link_kept()
         status = Run.Status.PARTIAL if failed or unmatched else Run.Status.SUCCEEDED
         self._finish(status)
-        if self.pair.interval:
+        if self.pair.interval:  # counted from the end of this run, with its jitter
             SyncPair.objects.filter(pk=self.pair.pk).update(
-                next_run_at=timezone.now() + self.pair.interval
+                next_run_at=self.pair.next_run_after(timezone.now())
             )
 
     def _link_kept(self) -> None:

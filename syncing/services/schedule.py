@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from datetime import datetime
 
 from django.utils import timezone
@@ -12,9 +11,6 @@ from syncing.services.recovery import resume_unfinished_work
 from syncing.services.retention import retention_prune_if_due
 from syncing.services.runs import run_start, runs_resume_due
 
-# Up to this share of a pair's interval is added at random, so pairs spread out.
-JITTER = 0.1
-
 
 def schedule_tick(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
@@ -23,10 +19,9 @@ def schedule_tick(*, now: datetime | None = None) -> dict[str, int]:
         schedule=SyncPair.Schedule.MANUAL
     )
     for pair in due.select_related("source"):
-        interval = pair.interval
-        if interval is None:
+        next_at = pair.next_run_after(now)
+        if next_at is None:
             continue
-        next_at = now + interval + interval * JITTER * random.random()
         # Claimed by a conditional update: two schedulers never fire one pair twice.
         if SyncPair.objects.filter(pk=pair.pk, next_run_at=pair.next_run_at).update(
             next_run_at=next_at

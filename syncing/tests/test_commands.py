@@ -109,3 +109,19 @@ def test_two_schedulers_ticking_at_once_fire_a_due_pair_once(pair, monkeypatch):
     assert Run.objects.filter(pair=pair).count() == 1
     pair.refresh_from_db()
     assert pair.next_run_at > timezone.now() + timedelta(minutes=59)
+
+
+def test_a_finished_scheduled_run_sets_the_next_run_with_its_jitter(
+    pair, platform_settings, monkeypatch
+):
+    SyncPair.objects.filter(pk=pair.pk).update(schedule="hourly")
+    monkeypatch.setattr("syncing.models.random.random", lambda: 1.0)  # the most jitter
+    before = timezone.now()
+
+    call_command("sync_user", "alice@example.com", "--pair", str(pair.pk), stdout=StringIO())
+
+    pair.refresh_from_db()
+    # An hour after the run, plus up to a tenth of it: pairs do not all fire together.
+    assert (
+        before + timedelta(minutes=66) <= pair.next_run_at <= timezone.now() + timedelta(minutes=66)
+    )

@@ -681,3 +681,26 @@ def test_a_run_that_fails_on_a_platform_error_says_why_in_the_log(
 
     assert run.status == Run.Status.FAILED
     assert f"run {run.pk} failed: bad_request error from youtube (400)" in caplog.text
+
+
+def test_a_source_playlist_deleted_on_the_platform_pauses_the_pair_and_says_so(
+    library, platform_settings
+):
+    sandbox = platform_settings
+    source = smallest(library, "youtube")
+    pair = pair_create(
+        user=library, source=source, target=None, target_platform="spotify",
+        target_name="From YouTube", mode="add_only", schedule="hourly",
+    )  # fmt: skip
+    with sandbox.state.lock:
+        world = sandbox.state.youtube
+        world.delete_playlist(world.playlists[source.platform_id])
+    Collection.objects.filter(pk=source.pk).update(version="")  # read it again
+
+    run = sync(pair)
+
+    pair.refresh_from_db()
+    assert run.status == Run.Status.FAILED
+    assert f"The source playlist “{source.name}” no longer exists on YouTube" in run.error
+    assert "The pair is paused" in run.error
+    assert pair.enabled is False
