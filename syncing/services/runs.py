@@ -941,7 +941,11 @@ class _Executor:
             items.filter(entry_id__in=entries).delete()
         if tracks := [c.counterpart_id for c in chunk if not c.entry_id]:
             items.filter(track_id__in=tracks).delete()
-        Collection.objects.filter(pk__in=[c.pk for c in state.collections]).update(version="")
+        for collection in state.collections:  # its page counts what is left
+            Collection.objects.filter(pk=collection.pk).update(
+                version="",
+                item_count=CollectionItem.objects.filter(collection_id=collection.pk).count(),
+            )
 
     def _record_links(self, added: list[RunChange], removed: list[RunChange]) -> None:
         if self.pair.mode == SyncPair.Mode.TWO_WAY:

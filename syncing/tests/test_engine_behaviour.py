@@ -80,6 +80,8 @@ def test_mirror_removes_what_it_added_once_it_leaves_the_source(library, platfor
     assert added.counterpart.platform_id not in remote
     assert by_hand in remote, "an item added by hand was removed from a non-strict mirror"
     assert second.removed == 1
+    target = Collection.objects.get(pk=pair.target_id)
+    assert target.item_count == len(remote)  # the playlist page counts what is left
 
 
 def test_strict_mirror_also_removes_items_added_by_hand(library, platform_settings):
