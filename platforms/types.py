@@ -11,6 +11,17 @@ from dataclasses import dataclass, field
 # The most a duration column holds (PostgreSQL integer): about 24 days.
 MAX_DURATION_MS = 2**31 - 1
 
+# Bidirectional embedding, override and isolate controls. In a name they serve mostly to
+# spoof ("Safe \u202egnp.exe" shows as "Safe exe.png"), and one left open reverses the
+# text around it. Right-to-left scripts need none of them; the marks (U+200E, U+200F)
+# are harmless and stay.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def plain_name(text: str) -> str:
+    """A name as pages and playlists show it: without bidirectional controls."""
+    return text.translate(_BIDI_CONTROLS)
+
 
 class Platform(enum.StrEnum):
     SPOTIFY = "spotify"
@@ -45,6 +56,11 @@ class Track:
     channel: str = ""
     available: bool = True
 
+    def __post_init__(self) -> None:
+        for name in ("title", "album", "channel"):
+            object.__setattr__(self, name, plain_name(getattr(self, name)))
+        object.__setattr__(self, "artists", tuple(plain_name(a) for a in self.artists))
+
     @property
     def uri(self) -> str:
         if self.platform is Platform.SPOTIFY:
@@ -62,6 +78,9 @@ class PlaylistInfo:
     version: str = ""  # Spotify snapshot_id, YouTube etag
     item_count: int = 0
     editable: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", plain_name(self.name))
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from django import forms
 from platforms.models import Collection, Platform
 from platforms.selectors import collections_for_user, other_platform
 from syncing.models import SyncPair
+from syncing.services.pairs import playlist_name_fit
 
 NEW_TARGET = "new"
 
@@ -134,7 +135,7 @@ class PairForm(PairSettingsForm):
                 self.add_error("target", f"The target must be on {other}.")
         cleaned["target_collection"] = target
         if target is None and not (cleaned.get("target_name") or "").strip():
-            cleaned["target_name"] = source.name
+            cleaned["target_name"] = playlist_name_fit(source.name, cleaned["target_platform"])
         return cleaned
 
     def pair_values(self) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import unicodedata
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from platforms.clients import PLAYLIST_NAME_LIMIT
 from platforms.models import Collection, Connection, Platform
+from platforms.types import plain_name
 from syncing.models import Run, SyncPair
 
 EDITABLE_FIELDS = {
@@ -61,6 +63,19 @@ def _pair_between(pair: SyncPair, source: Collection, target: Collection) -> Syn
     return between.select_related("source", "target").first()
 
 
+def playlist_name_fit(name: str, platform: str) -> str:
+    """A name the app chose for a new playlist (the source's), cut to what the platform
+    takes: the person did not type it, so it is shortened rather than refused."""
+    limit = PLAYLIST_NAME_LIMIT[platform]
+    name = plain_name(name).strip()
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
+def _visible(text: str) -> bool:
+    """Whether a name shows anything: not only spaces and invisible format characters."""
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
+
+
 def pair_check(*, pair: SyncPair) -> None:
     """Raises the ValidationError that saving ``pair`` would raise (a preview asks too)."""
     errors: dict[str, list[str]] = {}
@@ -87,6 +102,10 @@ def pair_check(*, pair: SyncPair) -> None:
             )
     elif not (pair.target_name or "").strip():
         errors.setdefault("target_name", []).append("Name the new playlist.")
+    elif not _visible(pair.target_name):
+        errors.setdefault("target_name", []).append(
+            "This name shows nothing (only invisible characters): name the new playlist."
+        )
     elif len(pair.target_name.strip()) > (limit := PLAYLIST_NAME_LIMIT[pair.target_platform]):
         platform = Platform(pair.target_platform).label
         errors.setdefault("target_name", []).append(
@@ -128,7 +147,8 @@ def pair_create(
         source=source,
         target=target,
         target_platform=target_platform,
-        target_name=(target_name or (source.name if target is None else "")).strip()[:255],
+        target_name=plain_name(target_name).strip()[:255]
+        or (playlist_name_fit(source.name, target_platform) if target is None else ""),
         mode=mode,
         strict=strict,
         keep_order=keep_order,
@@ -147,6 +167,8 @@ def pair_update(*, pair: SyncPair, **fields) -> SyncPair:
     if unknown:
         raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
     old_schedule = pair.schedule
+    if isinstance(fields.get("target_name"), str):
+        fields["target_name"] = plain_name(fields["target_name"])
     for name, value in fields.items():
         setattr(pair, name, value)
     pair_check(pair=pair)
@@ -196,18 +218,16 @@ def pairs_create_for_all(
         ).exclude(pk__in=in_pairs)
     }
     created, refused = [], []
-    limit = PLAYLIST_NAME_LIMIT[target_platform]
     for source in source_conn.collections.filter(kind=wanted, removed=False).order_by("name"):
         if source.pk in in_pairs:
             continue
         target = free_by_name.pop(source.name.strip().casefold(), None) if kind != "liked" else None
-        name = (
+        name = playlist_name_fit(
             source.name
             if kind != "liked"
-            else f"{source.name} (from {source_conn.get_platform_display()})"
+            else f"{source.name} (from {source_conn.get_platform_display()})",
+            target_platform,
         )
-        if len(name) > limit:
-            name = name[: limit - 1].rstrip() + "…"
         try:
             created.append(
                 pair_create(

@@ -196,6 +196,31 @@ def test_a_new_playlist_name_longer_than_youtube_allows_is_refused(alice, alice_
     assert not SyncPair.objects.exists()
 
 
+def test_a_source_name_too_long_for_youtube_is_shortened_when_nobody_typed_a_name(
+    alice, alice_client
+):
+    spotify, _ = build.two_connected(alice)
+    source = build.playlist(spotify, "Road trip " * 30, platform_id="long")  # 300 characters
+
+    alice_client.post(reverse("syncing:pair_new"), _pair_form(source, target_name=""))
+
+    pair = SyncPair.objects.get()
+    assert len(pair.target_name) == 150 and pair.target_name.endswith("…")
+
+
+def test_a_new_playlist_name_of_invisible_characters_is_refused(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    source = build.playlist(spotify, "Road trip")
+
+    response = alice_client.post(
+        reverse("syncing:pair_new"), _pair_form(source, target_name="\u200b\u200b\u2066")
+    )
+
+    assert response.status_code == 400
+    assert "This name shows nothing (only invisible characters)" in _text(response)
+    assert not SyncPair.objects.exists()
+
+
 def test_the_preview_lists_a_name_too_long_for_the_target_instead_of_a_plan(alice, alice_client):
     spotify, _ = build.two_connected(alice)
     source = build.playlist(spotify, "Road trip")
