@@ -388,10 +388,12 @@ class _Executor:
     def _finish(self, status: str, *, error: str = "") -> None:
         counts = self._counts()
         now = timezone.now()
+        # Heartbeats write progress at most once a second: the last writes are counted here.
+        done = self._writes_done()
         updated = Run.objects.filter(pk=self.run.pk, status=Run.Status.RUNNING).update(
             status=status, finished_at=now, error=error[:2000], claimed_by="",
             progress_label="Finished" if status != Run.Status.FAILED else "Failed",
-            wait_reason="", resume_at=None, **counts,
+            wait_reason="", resume_at=None, progress_done=done, **counts,
         )  # fmt: skip
         metrics = _metrics()
         if updated and metrics:

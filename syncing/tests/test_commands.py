@@ -47,6 +47,7 @@ def test_sync_user_runs_in_the_foreground_and_prints_the_summary(pair, platform_
     assert run.trigger == "command" and run.status in ("succeeded", "partial")
     assert f"added {run.added}" in text and "unmatched" in text
     assert "[" in text and "]" in text  # the progress bar
+    assert (run.progress_done, run.progress_total) == (run.added, run.added)  # all of it
     pair.refresh_from_db()
     assert len(youtube_playlist_ids(platform_settings, pair.target.platform_id)) == run.added
 
