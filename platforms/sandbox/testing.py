@@ -11,6 +11,7 @@ import base64
 import hashlib
 import secrets
 import threading
+from collections import deque
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -22,9 +23,10 @@ from platforms.sandbox.server import SandboxApp, create_app
 
 
 class _QuietHandler(WSGIRequestHandler):
-    # Tests make thousands of requests; a line each would drown the output.
+    # Tests make thousands of requests; a line each would drown the output. The lines are
+    # kept on the server instead, for tests about what an access log would show.
     def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
+        self.server.request_lines.append(self.requestline)
 
 
 class SandboxServer:
@@ -44,6 +46,8 @@ class SandboxServer:
         self._port = port
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        # "GET /spotify/api/v1/me HTTP/1.1", as an access log prints them; the last 1,000.
+        self.request_lines: deque[str] = deque(maxlen=1000)
 
     @property
     def url(self) -> str:
@@ -72,6 +76,7 @@ class SandboxServer:
         self._server = make_server(
             self._host, self._port, self.app, threaded=True, request_handler=_QuietHandler
         )
+        self._server.request_lines = self.request_lines
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="sandbox-server", daemon=True
         )
@@ -87,8 +92,9 @@ class SandboxServer:
         self._server = self._thread = None
 
     def reset(self, seed: int = 0) -> None:
-        """Fresh worlds, knobs, counters and clock, and no recorded conformance failures."""
+        """Fresh worlds, knobs, counters and clock; no recorded conformance failures or requests."""
         self.state.reset(seed=seed)
+        self.request_lines.clear()
 
     def __enter__(self) -> SandboxServer:
         return self.start()
