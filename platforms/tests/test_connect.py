@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -65,6 +66,40 @@ def test_connecting_stores_encrypted_tokens_and_queues_an_import(
     from allauth.socialaccount.models import SocialToken
 
     assert not SocialToken.objects.exists(), "tokens must not sit in allauth's plain table"
+
+
+@pytest.mark.parametrize(
+    ("provider", "platform", "identity_request"),
+    # The call that says who the person is: Spotify's profile, Google's id_token.
+    [
+        ("spotify", "spotify", "GET /spotify/api/v1/me "),
+        ("google", "youtube", "POST /google/token "),
+    ],
+)
+def test_connecting_puts_no_token_in_a_url_or_a_log_line(
+    alice_client,
+    alice,
+    platform_settings,
+    provider,
+    platform,
+    identity_request,
+    monkeypatch,
+    caplog,
+):
+    monkeypatch.setattr("platforms.tasks.import_library.send", lambda cid: None)
+    # Every logger, urllib3's request lines too, as the console would print them.
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="urllib3")
+
+    finish(alice_client, consent(start_connect(alice_client, provider), "sandbox-alice"))
+
+    conn = Connection.objects.get(user=alice, platform=platform)
+    assert conn.state == "active" and conn.access_token and conn.refresh_token
+    served = list(platform_settings.request_lines)
+    assert any(line.startswith(identity_request) for line in served), served
+    for token in (conn.access_token, conn.refresh_token):
+        assert not [line for line in served if token in line]
+        assert token not in caplog.text
 
 
 @pytest.mark.parametrize(("provider", "name"), [("spotify", "Spotify"), ("google", "YouTube")])
