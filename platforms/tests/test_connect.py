@@ -118,6 +118,20 @@ def test_cancelling_on_the_consent_page_says_the_platform_was_not_connected(
     assert not Connection.objects.filter(user=alice).exists()
 
 
+def test_a_failing_spotify_profile_request_says_spotify_was_not_connected(
+    alice_client, alice, platform_settings
+):
+    platform_settings.state.knobs.update(fail_next={"spotify.me.get": [503]})
+    authorize = start_connect(alice_client, "spotify")
+
+    response = finish(alice_client, consent(authorize, "sandbox-alice"))
+
+    assert response.status_code == 302 and response["Location"] == "/"
+    shown = [str(m) for m in alice_client.get("/", **HOST).context["messages"]]
+    assert shown == ["Spotify could not be connected: its sign-in did not complete. Try again."]
+    assert not Connection.objects.filter(user=alice).exists()
+
+
 def test_a_tampered_state_is_refused(alice_client, alice, platform_settings):
     authorize = start_connect(alice_client, "spotify")
     callback = consent(authorize, "sandbox-alice")
