@@ -265,6 +265,20 @@ def test_disconnecting_revokes_the_google_grant_and_deletes_the_stored_tokens(
     assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
 
 
+def test_disconnecting_youtube_sends_the_refresh_token_in_no_url(
+    alice_connected, platform_settings
+):
+    from platforms.services import connection_disconnect
+
+    refresh = alice_connected.youtube.refresh_token
+
+    connection_disconnect(connection=alice_connected.youtube)
+
+    served = list(platform_settings.request_lines)
+    assert "POST /google/revoke HTTP/1.1" in served
+    assert not [line for line in served if refresh in line]
+
+
 def test_a_cancelled_log_in_with_a_platform_says_so_in_our_words(client, db):
     page = client.get("/accounts/3rdparty/login/cancelled/", **HOST).content.decode()
 

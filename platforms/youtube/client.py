@@ -138,9 +138,10 @@ def refresh_grant(refresh_token: str) -> TokenGrant:
 def revoke(token: str) -> None:
     """Google lets an app revoke its grant; failure to revoke does not stop a disconnect."""
     try:
+        # In the form body (RFC 7009; Google takes it there too): a URL carries it into logs.
         requests.post(
             settings.GOOGLE_REVOKE_URL,
-            params={"token": token},
+            data={"token": token},
             timeout=settings.PLATFORM_HTTP_TIMEOUT,
         )
     except requests.RequestException:
