@@ -586,7 +586,8 @@ class SpotifyApp:
         if header[:7].lower() == "bearer ":
             raw = header[7:].strip()
         else:
-            # allauth asks for the profile with ?access_token=...; Spotify accepts it.
+            # Spotify accepts ?access_token=... too (allauth's own adapter sends it so); the
+            # app sends the header.
             raw = request.args.get("access_token", "")
         if not raw:
             raise ApiError(401, "No token provided")
