@@ -515,6 +515,9 @@ LOGGING = {
         # spotipy logs every refused call (and at debug level its headers, tokens included);
         # platforms.calls reports what matters.
         "spotipy": {"level": "CRITICAL"},
+        # runserver's request lines (make run): through our handler, so an OAuth callback's
+        # ?code=…&state=… is redacted like every other line.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 

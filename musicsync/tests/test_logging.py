@@ -126,6 +126,16 @@ def test_tokens_never_reach_a_log_line(console):
     assert "RuntimeError" in out
 
 
+def test_runservers_request_lines_are_redacted_too(console):
+    # make run serves with runserver, which logs every request line on "django.server".
+    logging.getLogger("django.server").info(
+        '"GET /accounts/spotify/login/callback/?code=4/0secretcode&state=secretstate '
+        'HTTP/1.1" 302 0'
+    )
+    entry = line_saying(console, "/accounts/spotify/login/callback/")
+    assert "4/0secretcode" not in entry["message"] and "secretstate" not in entry["message"]
+
+
 def test_an_email_address_in_a_message_is_not_logged(console):
     logger.warning("sent the notice to alice@example.com")
     entry = line_saying(console, "sent the notice")
