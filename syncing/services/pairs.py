@@ -76,6 +76,20 @@ def _visible(text: str) -> bool:
     return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
 
 
+def _same_new_playlist(pair: SyncPair) -> SyncPair | None:
+    """Another pair of the person from this source into a new playlist of this name."""
+    name = pair.target_name.strip()
+    twins = SyncPair.objects.filter(
+        user_id=pair.user_id, source=pair.source, target_platform=pair.target_platform
+    ).filter(
+        models.Q(target__isnull=True, target_name__iexact=name)
+        | models.Q(target__name__iexact=name)
+    )
+    if pair.pk is not None:
+        twins = twins.exclude(pk=pair.pk)
+    return twins.select_related("source", "target").first()
+
+
 def pair_check(*, pair: SyncPair) -> None:
     """Raises the ValidationError that saving ``pair`` would raise (a preview asks too)."""
     errors: dict[str, list[str]] = {}
@@ -105,6 +119,12 @@ def pair_check(*, pair: SyncPair) -> None:
     elif not _visible(pair.target_name):
         errors.setdefault("target_name", []).append(
             "This name shows nothing (only invisible characters): name the new playlist."
+        )
+    elif twin := _same_new_playlist(pair):
+        # Each such pair's first run makes its own playlist: two of one name, one source.
+        errors.setdefault("target_name", []).append(
+            f"{twin} already copies this playlist into one named “{pair.target_name.strip()}”."
+            " Give this one another name to make a second copy."
         )
     elif len(pair.target_name.strip()) > (limit := PLAYLIST_NAME_LIMIT[pair.target_platform]):
         platform = Platform(pair.target_platform).label

@@ -208,6 +208,24 @@ def test_a_source_name_too_long_for_youtube_is_shortened_when_nobody_typed_a_nam
     assert len(pair.target_name) == 150 and pair.target_name.endswith("…")
 
 
+def test_a_second_pair_from_one_source_into_a_new_playlist_of_the_same_name_is_refused(
+    alice, alice_client
+):
+    spotify, _ = build.two_connected(alice)
+    source = build.playlist(spotify, "Road trip")
+    alice_client.post(reverse("syncing:pair_new"), _pair_form(source, target_name=""))
+
+    again = alice_client.post(reverse("syncing:pair_new"), _pair_form(source, target_name=""))
+    other = alice_client.post(
+        reverse("syncing:pair_new"), _pair_form(source, target_name="Road trip, copy")
+    )
+
+    assert again.status_code == 400
+    assert "already copies this playlist into one named “Road trip”" in _text(again)
+    assert other.status_code == 302
+    assert SyncPair.objects.count() == 2
+
+
 def test_a_new_playlist_name_of_invisible_characters_is_refused(alice, alice_client):
     spotify, _ = build.two_connected(alice)
     source = build.playlist(spotify, "Road trip")
