@@ -142,10 +142,17 @@ def m3u_lines(collection: Collection, items: Iterable[CollectionItem]) -> Iterat
 WRITERS = {"csv": csv_lines, "json": json_chunks, "m3u": m3u_lines}
 
 
+# File systems take at most 255 bytes for a name; a short one is kinder anyway.
+FILENAME_MAX_BYTES = 120
+
+
 def export_filename(collection: Collection, fmt: str) -> str:
     # Non-Latin names keep their letters; the header sends them as RFC 6266 filename*.
     name = slugify(collection.name, allow_unicode=True) or f"collection-{collection.pk}"
-    return f"{name}-{collection.platform}.{fmt}"
+    tail = f"-{collection.platform}.{fmt}"
+    while len((name + tail).encode()) > FILENAME_MAX_BYTES:
+        name = name[:-1]
+    return name.rstrip("-_") + tail
 
 
 def export_response(*, collection: Collection, fmt: str) -> StreamingHttpResponse:

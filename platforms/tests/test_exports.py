@@ -51,6 +51,19 @@ def test_an_export_of_a_non_latin_name_keeps_the_name(alice, alice_client):
     assert "filename*=utf-8''%E5%A4%9C" in response["Content-Disposition"]
 
 
+def test_a_very_long_name_gives_a_file_name_a_file_system_takes(alice, alice_client):
+    from platforms.exports import export_filename
+
+    spotify = build.connect(alice)
+    for name in ("Road trip " * 40, "夜のドライブ" * 50):
+        collection = build.playlist(spotify, name, platform_id=name[:20])
+        response, _ = _download(alice_client, collection, "csv")
+        filename = export_filename(collection, "csv")
+        assert len(filename.encode()) <= 255 and filename.endswith("-spotify.csv")
+        assert filename.startswith(("road-trip-road-trip", "夜のドライブ夜のドライブ"))
+        assert response.status_code == 200
+
+
 def test_an_m3u_names_the_artist_of_a_topic_channel_not_the_channel(alice, alice_client):
     collection = build.playlist(build.connect(alice, "youtube"), "Topic")
     CollectionItem.objects.create(
