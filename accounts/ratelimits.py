@@ -65,7 +65,11 @@ def usage(
     method: str | list[str] = ALL,
     increment: bool = True,
 ) -> int | None:
-    """Count one hit; return the seconds to wait when over the limit, else None."""
+    """Count one hit; return the seconds to wait when over the limit, else None.
+
+    With ``increment=False`` nothing is counted, and the answer is whether one more hit
+    would be over the limit: for work that counts only when it fails.
+    """
     used = get_usage(
         request,
         group=group,
@@ -74,7 +78,10 @@ def usage(
         method=method,
         increment=increment,
     )
-    if not used or not used["should_limit"]:
+    if not used:
+        return None
+    over = used["should_limit"] if increment else used["count"] >= used["limit"]
+    if not over:
         return None
     time_left = used["time_left"]
     return time_left if time_left > 0 else DEFAULT_RETRY_AFTER

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from urllib.parse import urlencode
 
 from allauth.account import views as allauth_views
@@ -22,7 +24,7 @@ from accounts import services
 from accounts.devices import login_limit_key, remembers_device
 from accounts.forms import ApiTokenForm, CodeForm, PasswordConfirmForm, TotpConfirmForm
 from accounts.otp import pending_stage
-from accounts.ratelimits import limited, post_field_key, session_key
+from accounts.ratelimits import limited, post_field_key, session_key, too_many_requests, usage
 
 RECOVERY_CODES_SESSION_KEY = "accounts_recovery_codes_once"
 NEW_TOKEN_SESSION_KEY = "accounts_new_api_token_once"
@@ -33,13 +35,37 @@ two_factor_limited = limited(
 
 # --- allauth's views with our limits in front ----------------------------------------
 
-login = remembers_device(
-    limited(group="login-ip", key="ip", rate="login-ip", method="POST")(
-        limited(group="login-account", key=login_limit_key, rate="login-account", method="POST")(
-            allauth_views.login
-        )
-    )
+LOGIN_LIMITS = (
+    {"group": "login-ip", "key": "ip", "rate": "login-ip"},
+    {"group": "login-account", "key": login_limit_key, "rate": "login-account"},
 )
+
+
+def counts_failed_logins(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Over either log-in limit, 429; an attempt counts against them only when it fails,
+    so a person who logs in and out often does not spend their own limit."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        waits = [
+            wait for limit in LOGIN_LIMITS if (wait := usage(request, **limit, increment=False))
+        ]
+        if waits:
+            return too_many_requests(request, retry_after=max(waits))
+        response = view(request, *args, **kwargs)
+        # Checked before and counted after: attempts that run at the same moment can each
+        # pass the check, so the limit can be passed by as many as the server runs at once.
+        if not (request.user.is_authenticated or pending_stage(request)):
+            for limit in LOGIN_LIMITS:
+                usage(request, **limit)
+        return response
+
+    return wrapped
+
+
+login = remembers_device(counts_failed_logins(allauth_views.login))
 signup = limited(group="signup-ip", key="ip", rate="signup-ip", method="POST")(allauth_views.signup)
 
 

@@ -56,6 +56,39 @@ def test_a_limited_account_stays_limited_even_with_the_right_password(client, al
     assert log_in(client, alice.email).status_code == 429
 
 
+def test_logging_in_and_out_more_often_than_the_limit_is_never_refused(client, alice, tight_limits):
+    for _ in range(6):  # the account's limit is 3
+        assert log_in(client, alice.email).status_code == 302
+        assert client.get("/").status_code == 200
+        client.post("/accounts/logout/")
+
+
+def test_people_who_share_an_address_are_not_refused_for_logging_in(
+    client, alice, bob, charlie, tight_limits
+):
+    for person in [alice, bob, charlie] * 2:  # the address's limit is 5
+        assert log_in(client, person.email).status_code == 302
+        client.post("/accounts/logout/")
+
+
+def test_reaching_the_code_step_is_not_a_failed_log_in(client, alice, alice_2fa, tight_limits):
+    for _ in range(6):
+        response = log_in(client, alice.email)
+        assert response.status_code == 302
+        assert response.url == "/accounts/login/two-factor/"
+        client.post("/accounts/login/two-factor/", {"cancel": "1"})
+
+
+def test_failed_log_ins_count_after_right_ones(client, alice, tight_limits):
+    for _ in range(2):
+        log_in(client, alice.email)
+        client.post("/accounts/logout/")
+    for _ in range(3):
+        assert log_in(client, alice.email, "wrong").status_code == 200
+    assert log_in(client, alice.email, "wrong").status_code == 429
+    assert log_in(client, alice.email).status_code == 429
+
+
 def test_the_account_limit_follows_the_account_across_addresses(client, alice, tight_limits):
     for n in range(3):
         log_in(client, alice.email, "wrong", REMOTE_ADDR=f"10.0.0.{n}")
