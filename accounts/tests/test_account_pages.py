@@ -189,3 +189,25 @@ def test_the_settings_page_shows_profile_two_factor_tokens_and_deletion(alice_cl
 def test_settings_need_a_login(client):
     response = client.get("/settings/")
     assert response.url.startswith("/accounts/login/")
+
+
+def test_allauths_page_of_third_party_accounts_cannot_disconnect_a_platform(alice_client, alice):
+    from allauth.socialaccount.models import SocialAccount
+
+    from platforms.models import Connection
+
+    account = SocialAccount.objects.create(user=alice, provider="spotify", uid="sandbox-alice")
+    connection = Connection.objects.create(
+        user=alice, platform="spotify", account_id="sandbox-alice", access_token="token"
+    )
+
+    page = alice_client.get("/accounts/3rdparty/", follow=True)
+    assert page.redirect_chain[-1][0] == "/"
+    assert "Account Connections" not in page.content.decode()
+    response = alice_client.post("/accounts/3rdparty/", {"account": account.pk}, follow=True)
+    assert "has been disconnected" not in response.content.decode()
+
+    assert SocialAccount.objects.filter(pk=account.pk).exists()
+    connection.refresh_from_db()
+    assert connection.state == Connection.State.ACTIVE
+    assert mail.outbox == []
