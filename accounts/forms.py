@@ -3,6 +3,7 @@ from __future__ import annotations
 from allauth.account.forms import AddEmailForm
 from allauth.account.models import EmailAddress
 from django import forms
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 
@@ -58,6 +59,21 @@ class ChangeEmailForm(AddEmailForm):
     Here the current address stays the login until the new one is confirmed, as it
     does for a confirmed one.
     """
+
+    def clean_email(self) -> str:
+        # allauth keeps quiet about an address another account has (so nobody learns who
+        # has an account) and mails it a confirmation that can never succeed, while the
+        # page waits for it forever. Say so here instead.
+        email = super().clean_email()
+        others_login = get_user_model().objects.filter(email__iexact=email).exclude(pk=self.user.pk)
+        others_confirmed = EmailAddress.objects.filter(email__iexact=email, verified=True).exclude(
+            user=self.user
+        )
+        if others_login.exists() or others_confirmed.exists():
+            raise forms.ValidationError(
+                "Another account uses this address. Choose a different one.", code="email_taken"
+            )
+        return email
 
     def save(self, request):
         current = EmailAddress.objects.filter(user=self.user, email__iexact=self.user.email).first()

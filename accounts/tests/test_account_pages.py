@@ -120,6 +120,31 @@ def test_changing_my_email_takes_effect_once_the_new_address_is_confirmed(alice_
     assert alice.email == "alice.new@example.com"
 
 
+def test_an_address_another_account_uses_is_refused_and_nothing_is_sent(alice_client, alice, bob):
+    EmailAddress.objects.create(user=alice, email=alice.email, verified=True, primary=True)
+    EmailAddress.objects.create(user=bob, email=bob.email, verified=True, primary=True)
+
+    response = alice_client.post("/accounts/email/", {"action_add": "", "email": "Bob@Example.com"})
+
+    assert response.status_code == 200
+    assert "Another account uses this address" in response.content.decode()
+    assert mail.outbox == []
+    assert "waiting for confirmation" not in alice_client.get("/accounts/email/").content.decode()
+    alice.refresh_from_db()
+    assert alice.email == "alice@example.com"
+
+
+def test_an_address_another_person_only_asked_to_change_to_is_not_theirs(alice_client, alice, bob):
+    EmailAddress.objects.create(user=bob, email="shared@example.com")  # not confirmed
+
+    response = alice_client.post(
+        "/accounts/email/", {"action_add": "", "email": "shared@example.com"}
+    )
+
+    assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [["shared@example.com"]]
+
+
 def _sign_up(client, email: str) -> None:
     response = client.post(
         "/accounts/signup/", {"email": email, "password1": PASSWORD, "password2": PASSWORD}
