@@ -314,7 +314,8 @@ def _code_error(result: services.Verification) -> str:
 
 def _wait_text(seconds: int) -> str:
     unit = "second" if seconds == 1 else "seconds"
-    return f"Too many wrong codes. Wait {seconds} {unit}, then try again."
+    # django-otp holds a device after even one wrong code: "too many" would be untrue.
+    return f"Wait {seconds} {unit} before trying again: each wrong code makes the wait longer."
 
 
 def _verify_first(request: HttpRequest) -> HttpResponse:
