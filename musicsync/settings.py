@@ -7,6 +7,8 @@ process, and the platform sandbox instead of Spotify and YouTube.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import ipaddress
 import os
 import sys
@@ -410,6 +412,10 @@ REST_FRAMEWORK = {
     # Adds retry_after to every 429 body.
     "EXCEPTION_HANDLER": "accounts.ratelimits.api_exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "musicsync.renderers.BrowsableAPIRenderer",
+    ],
     # Page-number paging with ?page_size= up to 200.
     "DEFAULT_PAGINATION_CLASS": "musicsync.api.Pagination",
     "PAGE_SIZE": 50,
@@ -453,12 +459,21 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 # Pages send the CSRF token from the template (hx-headers), so no script needs the cookie.
 CSRF_COOKIE_HTTPONLY = True
-# Only the app's own scripts (htmx is served from static); no inline script or style.
+# Only the app's own scripts (htmx is served from static); no inline script or style,
+# except one style attribute of the browsable API's template (DRF's "Filters" button),
+# allowed by its hash alone.
+_DRF_BUTTON_STYLE = "float: right; margin-right: 10px"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
+        "style-src-attr": [
+            "'unsafe-hashes'",
+            "'sha256-"
+            + base64.b64encode(hashlib.sha256(_DRF_BUTTON_STYLE.encode()).digest()).decode()
+            + "'",
+        ],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
