@@ -126,6 +126,8 @@ class Run(models.Model):
     dry_run = models.BooleanField(default=False)
     # This run's mode when it is not the pair's own (``sync_user --mode``): the pair keeps its.
     mode = models.CharField(max_length=16, choices=SyncPair.Mode.choices, blank=True)
+    # The person confirmed removals a run held back (most of a side at once).
+    confirm_removals = models.BooleanField(default=False)
     undo_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="undone_by"
     )

@@ -22,6 +22,11 @@ urlpatterns = [
     path("runs/<int:pk>/cancel/", views.run_cancel, name="run_cancel"),
     path("runs/<int:pk>/undo/", views.run_undo, name="run_undo"),
     path("runs/<int:pk>/retry/", views.run_retry, name="run_retry"),
+    path(
+        "runs/<int:pk>/confirm-removals/",
+        views.run_confirm_removals,
+        name="run_confirm_removals",
+    ),
     path("review/", views.review_queue, name="review"),
     path("review/accept/", views.review_accept, name="review_accept"),
     path("review/<int:pk>/pick/", views.review_pick, name="review_pick"),

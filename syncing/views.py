@@ -336,6 +336,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "query": _query(action=action, outcome=outcome),
             "can_undo": selectors.run_can_undo(run=run),
             "can_retry": run.status in Run.FINISHED and counts["failed"] > 0 and not run.dry_run,
+            "held": run_services.run_held_removals(run=run) if run.status in Run.FINISHED else 0,
             "keep_log_days": settings.RUN_KEEP_LOG_DAYS,
             "review_open": selectors.review_open_count(user=request.user, pair=run.pair),
             # A waiting run's plan is polled with the page: its filters swap the whole body
@@ -391,6 +392,20 @@ def run_retry(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("syncing:run", pk=run.pk)
     messages.success(request, "Retrying the failed items.")
     return redirect("syncing:run", pk=retry.pk)
+
+
+@login_required
+@require_POST
+@sync_trigger_limit
+def run_confirm_removals(request: HttpRequest, pk: int) -> HttpResponse:
+    run = selectors.get_run_for_user(user=request.user, pk=pk)
+    try:
+        again = run_services.run_confirm_removals(run=run)
+    except ValidationError as error:
+        messages.error(request, _errors_text(error))
+        return redirect("syncing:run", pk=run.pk)
+    messages.success(request, "Syncing again, with the removals you confirmed.")
+    return redirect("syncing:run", pk=again.pk)
 
 
 # --- Review queue --------------------------------------------------------------------

@@ -61,13 +61,47 @@ def listed_ids(entries: list[Entry]) -> set[int]:
     return {e.track_id for e in entries if e.track_id} | {t for e in entries for t in e.possible}
 
 
+# A run that would remove at least this many songs from one side, and more than this
+# share of that side, holds its removals until the person confirms them: a platform
+# glitch that lists a playlist empty, or a library that came back reset, must not empty
+# the other side.
+MASS_REMOVAL_MIN = 10
+MASS_REMOVAL_SHARE = 0.5
+HELD_BACK = "held back"
+
+
 def plan_changes(
-    *, pair: SyncPair, source: list[Entry], target: list[Entry], resolve: Resolve
+    *,
+    pair: SyncPair,
+    source: list[Entry],
+    target: list[Entry],
+    resolve: Resolve,
+    confirm_removals: bool = False,
 ) -> list[RunChange]:
     planner = _Planner(pair, resolve, {e.collection_id for e in (*source, *target)})
     if pair.mode == SyncPair.Mode.TWO_WAY:
-        return planner.two_way(source, target)
-    return planner.one_way(source, target)
+        changes = planner.two_way(source, target)
+    else:
+        changes = planner.one_way(source, target)
+    if not confirm_removals:
+        _hold_mass_removals(changes, {Side.SOURCE: len(source), Side.TARGET: len(target)})
+    return changes
+
+
+def _hold_mass_removals(changes: list[RunChange], sizes: dict[str, int]) -> None:
+    """Turns the removals from a side into skipped ones when they would take most of it."""
+    for side, size in sizes.items():
+        removals = [c for c in changes if c.action == Action.REMOVE and c.side == side]
+        count = len(removals)
+        if count < MASS_REMOVAL_MIN or count <= size * MASS_REMOVAL_SHARE:
+            continue
+        name = "source" if side == Side.SOURCE else "target"
+        for change in removals:
+            change.outcome = Outcome.SKIPPED
+            change.reason = (
+                f"{HELD_BACK}: this run would remove {count} of the {size} songs in the "
+                f"{name} at once; confirm on the run page to remove them ({change.reason})"
+            )[:1000]
 
 
 def _is_liked(collection: Collection | None) -> bool:

@@ -41,6 +41,7 @@ from syncing.selectors import NEVER_MATCH
 from syncing.services.plan import (
     BACKWARD,
     FORWARD,
+    HELD_BACK,
     Entry,
     entries_of,
     listed_ids,
@@ -181,6 +182,20 @@ def run_retry_failed(*, run: Run) -> Run:
     if run.pair.runs.filter(status__in=Run.ACTIVE, dry_run=False).exists():
         raise ValidationError("A run of this pair is under way: it will pick up failed items.")
     return run_start(pair=run.pair, trigger=Run.Trigger.RETRY, retry_of=run)
+
+
+def run_confirm_removals(*, run: Run) -> Run:
+    """A new run of the pair that carries out the removals ``run`` held back."""
+    if run.pair.runs.filter(status__in=Run.ACTIVE, dry_run=False).exists():
+        raise ValidationError("A run of this pair is under way: wait for it to end.")
+    return run_start(pair=run.pair, trigger=Run.Trigger.MANUAL, confirm_removals=True)
+
+
+def run_held_removals(*, run: Run) -> int:
+    """How many removals ``run`` held back for the person to confirm."""
+    return run.changes.filter(
+        action=Action.REMOVE, outcome=Outcome.SKIPPED, reason__startswith=HELD_BACK
+    ).count()
 
 
 def runs_resume_after_reconnect(*, user_id: int) -> int:
@@ -415,8 +430,7 @@ class _Executor:
         """The planned writes tried so far (applied or failed)."""
         return (
             self._changes()
-            .filter(action__in=WRITE_ACTIONS)
-            .exclude(outcome=Outcome.PLANNED)
+            .filter(action__in=WRITE_ACTIONS, outcome__in=[Outcome.APPLIED, Outcome.FAILED])
             .count()
         )
 
@@ -547,11 +561,14 @@ class _Executor:
                 source=entries_of([pair.source]),
                 target=entries_of(targets) if targets else [],
                 resolve=self._plan_resolve(source_client, target_client),
+                confirm_removals=self.run.confirm_removals,
             )
         for seq, change in enumerate(changes):
             change.run = self.run
             change.seq = seq
-        writes = sum(1 for c in changes if c.action in WRITE_ACTIONS)
+        writes = sum(
+            1 for c in changes if c.action in WRITE_ACTIONS and c.outcome == Outcome.PLANNED
+        )
         with transaction.atomic():
             self._changes().delete()  # a plan interrupted before it was stored
             RunChange.objects.bulk_create(changes, batch_size=1000)
@@ -1024,7 +1041,16 @@ class _Executor:
                 links.add((item, counterpart))
             else:
                 links.add((counterpart, item))
-        keep = [(s, t) for s, t in links if s in source and t in target]
+        keep = {(s, t) for s, t in links if s in source and t in target}
+        # A removal held back keeps its link: the next run holds it again, or, once the
+        # person confirms, removes it, instead of copying the song back.
+        for side, item, counterpart in (
+            self._changes()
+            .filter(action=Action.REMOVE, outcome=Outcome.SKIPPED, reason__startswith=HELD_BACK)
+            .values_list("side", "item_id", "counterpart_id")
+        ):
+            if item and counterpart:
+                keep.add((item, counterpart) if side == Side.TARGET else (counterpart, item))
         with transaction.atomic():
             SyncedItem.objects.filter(pair=self.pair).delete()
             SyncedItem.objects.bulk_create(

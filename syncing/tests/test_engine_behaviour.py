@@ -706,3 +706,38 @@ def test_a_source_playlist_deleted_on_the_platform_pauses_the_pair_and_says_so(
     assert f"The source playlist “{source.name}” no longer exists on YouTube" in run.error
     assert "The pair is paused" in run.error
     assert pair.enabled is False
+
+
+def test_a_run_that_would_empty_most_of_a_side_holds_its_removals_until_confirmed(
+    library, platform_settings
+):
+    from syncing.services.runs import run_confirm_removals, run_held_removals
+
+    sandbox = platform_settings
+    pair = pair_create(
+        user=library, source=smallest(library, "spotify", min_items=12),
+        target=smallest(library, "youtube"), target_platform="youtube", mode="two_way",
+    )  # fmt: skip
+    sync(pair)
+    source_id, target_id = pair.source.platform_id, pair.target.platform_id
+    before = youtube_playlist_ids(sandbox, target_id)
+    with sandbox.state.lock:  # the source comes back nearly empty (a glitch, or a reset)
+        playlist = sandbox.state.spotify.playlists[source_id]
+        gone = len(playlist.entries) - 1
+        playlist.entries = playlist.entries[:1]
+    Collection.objects.filter(pk=pair.source_id).update(version="")
+
+    held = sync(pair)
+    again = sync(pair)
+
+    assert youtube_playlist_ids(sandbox, target_id) == before  # nothing lost on YouTube
+    assert len(spotify_playlist_ids(sandbox, source_id)) == 1  # and nothing copied back
+    assert held.removed == again.removed == 0
+    assert run_held_removals(run=held) >= gone - 2 >= 10
+    assert run_held_removals(run=again) == run_held_removals(run=held)
+
+    confirmed = execute(run_confirm_removals(run=again))
+
+    assert confirmed.removed == run_held_removals(run=held)
+    assert len(youtube_playlist_ids(sandbox, target_id)) == len(before) - confirmed.removed
+    assert run_held_removals(run=confirmed) == 0

@@ -524,6 +524,23 @@ def test_a_run_page_says_it_was_undone_and_in_which_mode_it_ran(alice, alice_cli
     assert "Ran as mirror for this run only; the pair is add only." in text
 
 
+def test_a_run_page_offers_to_carry_out_the_removals_it_held_back(alice, alice_client):
+    run = _finished_run(alice)
+    songs = [build.track("youtube", 10 + n) for n in range(12)]
+    RunChange.objects.bulk_create(
+        RunChange(run=run, seq=10 + n, action="remove", counterpart=song, outcome="skipped",
+                  reason="held back: this run would remove 12 of the 13 songs in the target")
+        for n, song in enumerate(songs)
+    )  # fmt: skip
+    page = _text(alice_client.get(reverse("syncing:run", args=[run.pk])))
+    response = alice_client.post(reverse("syncing:run_confirm_removals", args=[run.pk]))
+
+    assert "12 removals were held back" in page and "Remove them (12)" in page
+    again = Run.objects.exclude(pk=run.pk).get()
+    assert again.confirm_removals and again.pair_id == run.pair_id
+    assert response.url == reverse("syncing:run", args=[again.pk])
+
+
 def test_run_detail_filters_the_change_log(alice, alice_client):
     run = _finished_run(alice)
     url = reverse("syncing:run", args=[run.pk])

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from syncing.models import Run, SyncPair
-from syncing.services.runs import run_execute, run_start
+from syncing.services.runs import run_execute, run_held_removals, run_start
 
 BAR = 30
 
@@ -20,12 +20,20 @@ class Command(BaseCommand):
         parser.add_argument("--pair", type=int, help="only this pair (its id)")
         parser.add_argument("--dry-run", action="store_true", help="plan only, write nothing")
         parser.add_argument(
+            "--confirm-removals",
+            action="store_true",
+            help="carry out removals that would take most of a playlist at once "
+            "(otherwise a run holds them back)",
+        )
+        parser.add_argument(
             "--mode",
             choices=SyncPair.Mode.values,
             help="use this mode for this run instead of the pair's own",
         )
 
-    def handle(self, *args, email, pair=None, dry_run=False, mode=None, **options):
+    def handle(
+        self, *args, email, pair=None, dry_run=False, mode=None, confirm_removals=False, **options
+    ):
         user = get_user_model().objects.filter(email__iexact=email).first()
         if user is None:
             raise CommandError(f"No person with the email {email!r}.")
@@ -46,6 +54,7 @@ class Command(BaseCommand):
                 run = run_start(
                     pair=sync_pair, trigger=Run.Trigger.COMMAND, dry_run=dry_run,
                     mode=mode if mode and mode != sync_pair.mode else "",
+                    confirm_removals=confirm_removals,
                 )  # fmt: skip
             except ValidationError as error:
                 self.stdout.write(f"  not started: {' '.join(error.messages)}")
@@ -86,6 +95,11 @@ class Command(BaseCommand):
         if run.status == Run.Status.WAITING:
             until = f"{run.resume_at:%Y-%m-%d %H:%M} UTC" if run.resume_at else "later"
             line += f"; waiting ({run.get_wait_reason_display()}) until {until}"
+        if held := run_held_removals(run=run):
+            line += (
+                f"\n  {held} removals held back (most of a playlist at once); "
+                "--confirm-removals carries them out"
+            )
         if run.error:
             line += f"\n  {run.error}"
         style = self.style.ERROR if run.status == Run.Status.FAILED else self.style.SUCCESS
