@@ -77,6 +77,11 @@ class SyncPair(models.Model):
     def interval(self) -> timedelta | None:
         return self.SCHEDULE_INTERVALS.get(self.schedule)
 
+    @property
+    def next_run_due(self) -> bool:
+        """Its time has come: the scheduler fires it at its next round (within a minute)."""
+        return self.next_run_at is not None and self.next_run_at <= timezone.now()
+
     def next_run_after(self, moment: datetime) -> datetime | None:
         """One interval after ``moment``, plus up to SCHEDULE_JITTER of it at random, so
         pairs spread out instead of firing together."""

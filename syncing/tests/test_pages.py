@@ -370,6 +370,20 @@ def test_an_htmx_preview_of_an_incomplete_form_lists_what_to_fix(alice, alice_cl
     assert "Choose one of your playlists" not in _text(response)  # one error per field
 
 
+def test_the_pair_page_says_a_run_whose_time_has_passed_is_due_now(alice, alice_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    spotify, _ = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify), schedule="hourly")
+    SyncPair.objects.filter(pk=pair.pk).update(next_run_at=timezone.now() - timedelta(minutes=2))
+
+    page = _text(alice_client.get(reverse("syncing:pair", args=[pair.pk])))
+
+    assert "next run due now: it starts within a minute" in page and "ago" not in page
+
+
 def test_the_pair_page_says_when_a_disconnected_platform_stops_the_pair(alice, alice_client):
     spotify, _ = build.two_connected(alice)
     pair = build.pair(alice, build.playlist(spotify), schedule="hourly")
