@@ -366,46 +366,43 @@ def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("syncing:run", pk=run.pk)
 
 
+def _run_from(request: HttpRequest, pk: int, start, done: str) -> HttpResponse:
+    """A new run made from one of the person's runs (undo, retry, confirm): its page, or
+    the old run's page with why it could not start."""
+    run = selectors.get_run_for_user(user=request.user, pk=pk)
+    try:
+        new = start(run=run)
+    except ValidationError as error:
+        messages.error(request, _errors_text(error))
+        return redirect("syncing:run", pk=run.pk)
+    messages.success(request, done)
+    return redirect("syncing:run", pk=new.pk)
+
+
 @login_required
 @require_POST
 @sync_trigger_limit
 def run_undo(request: HttpRequest, pk: int) -> HttpResponse:
-    run = selectors.get_run_for_user(user=request.user, pk=pk)
-    try:
-        undo = run_services.run_undo(run=run)
-    except ValidationError as error:
-        messages.error(request, _errors_text(error))
-        return redirect("syncing:run", pk=run.pk)
-    messages.success(request, "Undo started: it reverses what this run changed.")
-    return redirect("syncing:run", pk=undo.pk)
+    return _run_from(
+        request, pk, run_services.run_undo, "Undo started: it reverses what this run changed."
+    )
 
 
 @login_required
 @require_POST
 @sync_trigger_limit
 def run_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    run = selectors.get_run_for_user(user=request.user, pk=pk)
-    try:
-        retry = run_services.run_retry_failed(run=run)
-    except ValidationError as error:
-        messages.error(request, _errors_text(error))
-        return redirect("syncing:run", pk=run.pk)
-    messages.success(request, "Retrying the failed items.")
-    return redirect("syncing:run", pk=retry.pk)
+    return _run_from(request, pk, run_services.run_retry_failed, "Retrying the failed items.")
 
 
 @login_required
 @require_POST
 @sync_trigger_limit
 def run_confirm_removals(request: HttpRequest, pk: int) -> HttpResponse:
-    run = selectors.get_run_for_user(user=request.user, pk=pk)
-    try:
-        again = run_services.run_confirm_removals(run=run)
-    except ValidationError as error:
-        messages.error(request, _errors_text(error))
-        return redirect("syncing:run", pk=run.pk)
-    messages.success(request, "Syncing again, with the removals you confirmed.")
-    return redirect("syncing:run", pk=again.pk)
+    return _run_from(
+        request, pk, run_services.run_confirm_removals,
+        "Syncing again, with the removals you confirmed.",
+    )  # fmt: skip
 
 
 # --- Review queue --------------------------------------------------------------------
