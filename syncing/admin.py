@@ -153,6 +153,7 @@ class RunAdmin(admin.ModelAdmin):
         "dry_run",
         "added",
         "removed",
+        "moved",
         "unmatched",
         "failed",
         "created_at",

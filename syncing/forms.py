@@ -60,7 +60,10 @@ class PairSettingsForm(forms.Form):
     keep_order = forms.BooleanField(
         label="Keep the source's order",
         required=False,
-        help_text="New songs go where the source has them; songs already there are not moved.",
+        help_text=(
+            "New songs go where the source has them. In a mirror, songs the source moves "
+            "are moved too (on YouTube each move costs 50 units of the daily quota)."
+        ),
     )
     keep_duplicates = forms.BooleanField(
         label="Keep duplicates (the same song twice in the source is added twice)",

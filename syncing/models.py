@@ -146,6 +146,7 @@ class Run(models.Model):
     planned = models.BooleanField(default=False, help_text="The plan is stored.")
     added = models.PositiveIntegerField(default=0)
     removed = models.PositiveIntegerField(default=0)
+    moved = models.PositiveIntegerField(default=0)
     kept = models.PositiveIntegerField(default=0)
     unmatched = models.PositiveIntegerField(default=0)
     unavailable = models.PositiveIntegerField(default=0)

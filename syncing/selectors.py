@@ -137,7 +137,7 @@ def run_change_counts(*, run: Run) -> dict[str, int]:
     """How many changes of each action, plus ``failed`` (any action whose write failed).
 
     ``unmatched`` leaves out the items the person said never to match: those are
-    ``never``. Of the writes (add, remove), ``done`` landed and ``pending`` are still
+    ``never``. Of the writes (add, remove, move), ``done`` landed and ``pending`` are still
     only planned.
     """
     Action, Outcome = RunChange.Action, RunChange.Outcome
@@ -154,7 +154,7 @@ def run_change_counts(*, run: Run) -> dict[str, int]:
         counts["never" if never else action] += n
         if outcome == Outcome.FAILED:
             counts["failed"] += n
-        if action in (Action.ADD, Action.REMOVE):
+        if action in (Action.ADD, Action.REMOVE, Action.MOVE):
             if outcome == Outcome.APPLIED:
                 counts["done"] += n
             elif outcome == Outcome.PLANNED:

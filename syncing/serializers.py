@@ -162,6 +162,7 @@ class RunSerializer(serializers.ModelSerializer):
             "resume_at",
             "added",
             "removed",
+            "moved",
             "kept",
             "unmatched",
             "unavailable",

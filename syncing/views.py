@@ -73,6 +73,7 @@ def _preview_context(pair: SyncPair) -> dict:
     kinds = [
         ("add", "To add"),
         ("remove", "To remove"),
+        ("move", "To move into the source's order"),
         ("unmatched", "No match yet"),
         ("unavailable", "Unavailable"),
         ("needs_search", "Still to search"),
@@ -86,6 +87,7 @@ def _preview_context(pair: SyncPair) -> dict:
             "samples": preview.samples.get(key, []),
         }
         for key, label in kinds
+        if key != "move" or preview.counts.get(key)  # only a mirror that keeps order moves
     ]
     return {"preview": preview, "preview_sections": sections}
 
@@ -298,6 +300,7 @@ CHANGE_FILTERS = [
     # Every planned addition or removal, whether it landed, failed or is still to come.
     ("add", "", "Additions"),
     ("remove", "", "Removals"),
+    ("move", "", "Moves"),
     ("unmatched", "", "Unmatched"),
     ("unavailable", "", "Unavailable"),
     ("", "failed", "Failed"),
@@ -330,6 +333,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     "active": a == action and o == outcome,
                 }
                 for a, o, label in CHANGE_FILTERS
+                if a != RunChange.Action.MOVE or counts["move"]  # only pairs that keep order
             ],
             "action": action,
             "outcome": outcome,

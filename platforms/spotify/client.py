@@ -284,10 +284,15 @@ class SpotifyClient:
                 lambda sp, c=chunk: sp.playlist_remove_all_occurrences_of_items(playlist_id, c),
             )
 
-    def reorder(self, playlist_id: str, *, range_start: int, insert_before: int) -> None:
+    def move(self, playlist_id: str, entry: PlaylistEntry, *, to_index: int) -> None:
+        """Moves the item at ``entry.position`` so that it ends up at ``to_index``."""
+        start = entry.position
+        # Spotify counts insert_before in the list as it was before the move.
+        before = to_index if to_index <= start else to_index + 1
         self._call(
             "playlist_items.reorder",
-            lambda sp: sp.playlist_reorder_items(playlist_id, range_start, insert_before),
+            lambda sp: sp.playlist_reorder_items(playlist_id, start, before),
+            idempotent=False,  # a repeat would move another item
         )
 
     def like(self, track_ids: list[str]) -> list[str]:

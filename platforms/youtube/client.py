@@ -393,13 +393,14 @@ class YouTubeClient:
                 if exc.kind != "not_found":  # already gone is what we wanted
                     raise
 
-    def reorder(self, playlist_id: str, *, entry_id: str, video_id: str, position: int) -> None:
+    def move(self, playlist_id: str, entry: PlaylistEntry, *, to_index: int) -> None:
+        """Moves the playlist item ``entry.entry_id`` to ``to_index`` (50 units)."""
         body = {
-            "id": entry_id,
+            "id": entry.entry_id,
             "snippet": {
                 "playlistId": playlist_id,
-                "resourceId": {"kind": "youtube#video", "videoId": video_id},
-                "position": position,
+                "resourceId": {"kind": "youtube#video", "videoId": entry.track.platform_id},
+                "position": to_index,
             },
         }
         self._call(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from platforms.models import Collection, CollectionItem, Platform, Track
 from syncing.models import RunChange, SyncedItem, SyncPair
+from syncing.services.order import moves_to_follow
 from syncing.services.resolve import IN_TARGET, Resolution
 
 Action, Side, Outcome = RunChange.Action, RunChange.Side, RunChange.Outcome
@@ -68,6 +69,8 @@ def listed_ids(entries: list[Entry]) -> set[int]:
 MASS_REMOVAL_MIN = 10
 MASS_REMOVAL_SHARE = 0.5
 HELD_BACK = "held back"
+# Why a song in the target moves (a mirror that keeps the source's order).
+MOVE_REASON = "the source has it elsewhere: moved to the same place"
 
 
 def plan_changes(
@@ -85,7 +88,67 @@ def plan_changes(
         changes = planner.one_way(source, target)
     if not confirm_removals:
         _hold_mass_removals(changes, {Side.SOURCE: len(source), Side.TARGET: len(target)})
+    if follows_source_order(pair):
+        changes.extend(_moves(changes, target, keep_duplicates=pair.keep_duplicates))
     return changes
+
+
+def follows_source_order(pair: SyncPair) -> bool:
+    """A mirror that keeps order moves what the source moved (one playlist: an overflow
+    "(2)" continues it, and the liked songs have the platform's own order)."""
+    return (
+        pair.mode == SyncPair.Mode.MIRROR
+        and pair.keep_order
+        and not _is_liked(pair.target)
+        and not pair.overflow_targets
+    )
+
+
+def desired_order(changes: list[RunChange], *, keep_duplicates: bool) -> list[tuple[int, int]]:
+    """(counterpart, source item) in the source's order: what the target should list."""
+    order = [
+        (c.counterpart_id, c.item_id)
+        for c in changes
+        if c.action in (Action.KEEP, Action.ADD) and c.side == Side.TARGET and c.counterpart_id
+    ]
+    if keep_duplicates:
+        return order
+    return list({t: (t, s) for t, s in reversed(order)}.values())[::-1]
+
+
+def _moves(changes: list[RunChange], target: list[Entry], *, keep_duplicates: bool):
+    """Songs already in the target that the source has in another order.
+
+    Additions go in at their place; these moves put the rest in step. The run works
+    them out again once its additions and removals have landed.
+    """
+    removed_entries = {
+        c.entry_id for c in changes if c.action == Action.REMOVE and c.outcome == Outcome.PLANNED
+    }
+    removed_tracks = {
+        c.counterpart_id
+        for c in changes
+        if c.action == Action.REMOVE and c.outcome == Outcome.PLANNED and not c.entry_id
+    }
+    staying = [
+        e
+        for e in target
+        if not (e.entry_id and e.entry_id in removed_entries) and e.track_id not in removed_tracks
+    ]
+    wanted = desired_order(changes, keep_duplicates=keep_duplicates)
+    source_of = {t: s for t, s in reversed(wanted)}
+    moves = moves_to_follow([e.track_id for e in staying], [t for t, _ in wanted])
+    return [
+        RunChange(
+            action=Action.MOVE,
+            side=Side.TARGET,
+            item_id=source_of[m.track_id],
+            counterpart_id=m.track_id,
+            position=m.to_index,
+            reason=MOVE_REASON,
+        )
+        for m in moves
+    ]
 
 
 def _hold_mass_removals(changes: list[RunChange], sizes: dict[str, int]) -> None:

@@ -38,12 +38,16 @@ from platforms.services import collection_replace_items, liked_entries
 from platforms.types import Platform, PlaylistEntry
 from syncing.models import ReviewItem, Run, RunChange, SyncedItem, SyncPair
 from syncing.selectors import NEVER_MATCH
+from syncing.services.order import moves_to_follow
 from syncing.services.plan import (
     BACKWARD,
     FORWARD,
     HELD_BACK,
+    MOVE_REASON,
     Entry,
+    desired_order,
     entries_of,
+    follows_source_order,
     listed_ids,
     plan_changes,
 )
@@ -52,7 +56,10 @@ from syncing.services.resolve import Resolution, Resolver
 logger = logging.getLogger(__name__)
 
 Action, Side, Outcome = RunChange.Action, RunChange.Side, RunChange.Outcome
-WRITE_ACTIONS = (Action.ADD, Action.REMOVE)
+WRITE_ACTIONS = (Action.ADD, Action.REMOVE, Action.MOVE)
+# What an undo reverses and a resumed run looks for: a move is not undone (the order it
+# left is the source's), and the next run works the moves out afresh anyway.
+UNDOABLE = (Action.ADD, Action.REMOVE)
 # How long a run steps aside when it used its fair share of today's YouTube quota.
 TURN_DELAY = timedelta(seconds=5)
 # Errors that say nothing about the request (5xx, network) are retried this many times.
@@ -172,8 +179,8 @@ def run_undo(*, run: Run) -> Run:
         raise ValidationError("Only the last run of a pair can be undone.")
     if run.undo_of_id:
         raise ValidationError("This run was itself an undo.")
-    if not run.changes.filter(action__in=WRITE_ACTIONS, outcome=Outcome.APPLIED).exists():
-        raise ValidationError("This run changed nothing, so there is nothing to undo.")
+    if not run.changes.filter(action__in=UNDOABLE, outcome=Outcome.APPLIED).exists():
+        raise ValidationError("This run added and removed nothing, so there is nothing to undo.")
     return run_start(pair=run.pair, trigger=Run.Trigger.UNDO, undo_of=run, mode=run.mode)
 
 
@@ -633,7 +640,7 @@ class _Executor:
     def _plan_undo(self) -> list[RunChange]:
         changes = []
         for old in self.run.undo_of.changes.filter(
-            action__in=WRITE_ACTIONS, outcome=Outcome.APPLIED
+            action__in=UNDOABLE, outcome=Outcome.APPLIED
         ).order_by("-seq"):
             reverse = Action.REMOVE if old.action == Action.ADD else Action.ADD
             changes.append(RunChange(
@@ -704,7 +711,7 @@ class _Executor:
 
     def _reconcile(self) -> None:
         """After a crash or an ambiguous answer: mark planned changes that already landed."""
-        planned = self._changes().filter(action__in=WRITE_ACTIONS, outcome=Outcome.PLANNED)
+        planned = self._changes().filter(action__in=UNDOABLE, outcome=Outcome.PLANNED)
         for side in set(planned.values_list("side", flat=True)):
             state = self._side(side)
             for collection in state.collections:
@@ -758,7 +765,7 @@ class _Executor:
         self._left -= units
 
     def _apply(self) -> None:
-        order = {Action.REMOVE: 0, Action.ADD: 1}
+        order = {Action.REMOVE: 0, Action.ADD: 1, Action.MOVE: 2}
         planned = list(
             self._changes()
             .filter(action__in=WRITE_ACTIONS, outcome=Outcome.PLANNED)
@@ -776,8 +783,14 @@ class _Executor:
             state = self._side(side)
             if action == Action.REMOVE:
                 done = self._apply_removes(state, changes, done, total)
-            else:
+            elif action == Action.ADD:
                 done = self._apply_adds(state, changes, done, total)
+        if follows_source_order(self.pair) and (
+            groups.get((Side.TARGET, Action.MOVE)) or groups.get((Side.TARGET, Action.ADD))
+        ):
+            # Additions went in at their place, but the platform's answer is the truth:
+            # the moves are worked out on the target as it now stands.
+            self._apply_moves(self._side(Side.TARGET), groups.get((Side.TARGET, Action.MOVE), []))
 
     def _apply_removes(self, state: _Side, changes: list[RunChange], done: int, total: int) -> int:
         batch = LIBRARY_BATCH[state.platform] if state.liked else WRITE_BATCH[state.platform]
@@ -852,6 +865,12 @@ class _Executor:
         start = 0
         while start < len(changes):
             chunk = changes[start : start + batch]
+            if self.pair.keep_order and chunk[0].position is not None:
+                # One call adds at one place: a batch stops where the places stop following.
+                run = 1
+                while run < len(chunk) and chunk[run].position == chunk[0].position + run:
+                    run += 1
+                chunk = chunk[:run]
             self._heartbeat(f"Adding {done + 1} of {total}", done=done, total=total)
             collection = state.collections[-1]
             if not state.liked:
@@ -896,6 +915,73 @@ class _Executor:
             start += len(chunk)
         return done
 
+    def _apply_moves(self, state: _Side, planned: list[RunChange]) -> None:
+        collection = state.collections[0]
+        self._heartbeat("Checking the order")
+        _refresh_collection(state.client, collection, force=True)
+        entries = entries_of([collection])
+        changes = list(self._changes().order_by("seq"))
+        wanted = desired_order(changes, keep_duplicates=self.pair.keep_duplicates)
+        source_of = {t: s for t, s in reversed(wanted)}
+        moves = moves_to_follow([e.track_id for e in entries], [t for t, _ in wanted])
+        # The plan's moves, as far as they are still needed; new ones where an addition
+        # did not land where it was asked to.
+        unused = {c.counterpart_id: c for c in reversed(planned)}
+        seq = max((c.seq for c in changes), default=-1)
+        rows = []
+        for move in moves:
+            row = unused.pop(move.track_id, None)
+            if row is None:
+                seq += 1
+                row = RunChange(
+                    run=self.run, seq=seq, action=Action.MOVE, side=Side.TARGET,
+                    item_id=source_of[move.track_id], counterpart_id=move.track_id,
+                    collection=collection, reason=MOVE_REASON,
+                )  # fmt: skip
+            rows.append((move, row))
+        if unused:
+            left = list(unused.values())
+            for change in left:
+                change.outcome, change.applied_at = Outcome.SKIPPED, timezone.now()
+                change.reason = "already in the source's order after this run's other changes"
+            RunChange.objects.bulk_update(left, ["outcome", "applied_at", "reason"])
+        if new := [row for _, row in rows if row.pk is None]:
+            RunChange.objects.bulk_create(new)
+        tracks = self._tracks(m.track_id for m, _ in rows)
+        items = list(entries)
+        done, before = 0, self._writes_done()
+        for move, row in rows:
+            self._heartbeat(
+                f"Moving {done + 1} of {len(rows)} into the source's order",
+                done=before + done, total=before + len(rows),
+            )  # fmt: skip
+            self._spend(state.platform, "update")
+            entry = items[move.from_index]
+            try:
+                state.client.move(
+                    collection.platform_id,
+                    PlaylistEntry(
+                        position=move.from_index,
+                        track=tracks[move.track_id].to_info(),
+                        entry_id=entry.entry_id,
+                    ),
+                    to_index=move.to_index,
+                )
+            except PlatformError as exc:
+                if exc.permanent and exc.kind in ("not_found", "bad_request", "forbidden"):
+                    row.position = move.to_index
+                    self._mark([row], Outcome.FAILED, error=_describe(exc))
+                    # The playlist is not as we think: the next run reads it again.
+                    break
+                raise
+            items.insert(move.to_index, items.pop(move.from_index))
+            row.position = move.to_index
+            row.collection_id = collection.pk
+            self._mark([row], Outcome.APPLIED)
+            done += 1
+        if done:
+            _refresh_collection(state.client, collection, force=True)
+
     def _overflow(self, state: _Side) -> Collection:
         """A YouTube playlist is full: continue in "Name (2)", "Name (3)", ..."""
         base = state.collections[0]
@@ -916,7 +1002,7 @@ class _Executor:
         for change in chunk:
             change.outcome, change.applied_at, change.error = outcome, now, error[:1000]
         RunChange.objects.bulk_update(
-            chunk, ["outcome", "applied_at", "error", "entry_id", "collection"]
+            chunk, ["outcome", "applied_at", "error", "entry_id", "collection", "position"]
         )
 
     def _local_add(self, state: _Side, collection: Collection, chunk: list[RunChange]) -> None:
@@ -1071,6 +1157,7 @@ def _run_counts(run: Run) -> dict[str, int]:
     return {
         "added": rows[(Action.ADD, applied_or_planned)],
         "removed": rows[(Action.REMOVE, applied_or_planned)],
+        "moved": rows[(Action.MOVE, applied_or_planned)],
         "kept": sum(n for (a, _), n in rows.items() if a == Action.KEEP),
         "unmatched": sum(n for (a, _), n in rows.items() if a == Action.UNMATCHED),
         "unavailable": sum(n for (a, _), n in rows.items() if a == Action.UNAVAILABLE),

@@ -96,11 +96,13 @@ def run_wait(run: Run) -> SafeString | str:
 
 @register.simple_tag
 def run_counts(run: Run) -> SafeString:
-    """+added −removed, then unmatched, unavailable and failed where there are any."""
+    """+added −removed, then moved, unmatched, unavailable and failed where there are any."""
     parts = [
         format_html('<span title="added">+{}</span>', run.added),
         format_html('<span title="removed">\u2212{}</span>', run.removed),
     ]
+    if run.moved:
+        parts.append(format_html("<span>{} moved</span>", run.moved))
     if run.unmatched:
         parts.append(format_html("<span>{} unmatched</span>", run.unmatched))
     if run.unavailable:

@@ -265,7 +265,7 @@ def test_undo_of_a_run_that_changed_nothing_is_400_from_the_service(api, lib):
     response = api.post(f"/api/pairs/{lib.pair.pk}/undo/")
     assert response.status_code == 400
     assert response.json()["non_field_errors"] == [
-        "This run changed nothing, so there is nothing to undo."
+        "This run added and removed nothing, so there is nothing to undo."
     ]
 
 

@@ -87,8 +87,9 @@ class Command(BaseCommand):
 
     def _summary(self, run: Run, dry_run: bool) -> None:
         add, remove = ("would add", "would remove") if dry_run else ("added", "removed")
+        moved = f", {'would move' if dry_run else 'moved'} {run.moved}" if run.moved else ""
         line = (
-            f"  {run.get_status_display()}: {add} {run.added}, {remove} {run.removed}, "
+            f"  {run.get_status_display()}: {add} {run.added}, {remove} {run.removed}{moved}, "
             f"kept {run.kept}, unmatched {run.unmatched}, unavailable {run.unavailable}, "
             f"failed {run.failed}"
         )
