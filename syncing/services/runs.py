@@ -195,6 +195,13 @@ def run_confirm_removals(*, run: Run) -> Run:
     """A new run of the pair that carries out the removals ``run`` held back."""
     if run.pair.runs.filter(status__in=Run.ACTIVE, dry_run=False).exists():
         raise ValidationError("A run of this pair is under way: wait for it to end.")
+    # A confirmed run holds nothing back, so it must answer removals someone has seen.
+    if run.dry_run:
+        raise ValidationError(
+            "A dry run removes nothing: confirm the removals that a real run held back."
+        )
+    if not run_held_removals(run=run):
+        raise ValidationError("This run held back no removals, so there is nothing to confirm.")
     return run_start(pair=run.pair, trigger=Run.Trigger.MANUAL, confirm_removals=True)
 
 

@@ -555,6 +555,17 @@ def test_a_run_page_offers_to_carry_out_the_removals_it_held_back(alice, alice_c
     assert response.url == reverse("syncing:run", args=[again.pk])
 
 
+def test_confirming_removals_of_a_run_that_held_none_back_starts_nothing(alice, alice_client):
+    run = _finished_run(alice)
+
+    response = alice_client.post(
+        reverse("syncing:run_confirm_removals", args=[run.pk]), follow=True
+    )
+
+    assert "This run held back no removals, so there is nothing to confirm." in _text(response)
+    assert not Run.objects.exclude(pk=run.pk).exists()
+
+
 def test_run_detail_filters_the_change_log(alice, alice_client):
     run = _finished_run(alice)
     url = reverse("syncing:run", args=[run.pk])
