@@ -216,6 +216,31 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
             retry = run_services.run_retry_failed(run=run)
         return Response(RunSerializer(retry).data, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(
+        summary="Carry out the removals a run held back",
+        description=(
+            "A mirror or two-way run that would remove at least 10 songs and more than half"
+            " of one side removes none of them: it holds them back (the run's"
+            " `held_removals` says how many), since a platform that lists a playlist empty"
+            " by mistake must not empty the other side. This starts a new run of the pair"
+            " that plans afresh and carries its removals out. 400 when the run held none"
+            " back, is a dry run, or its pair has a run under way."
+        ),
+        request=None,
+        responses={202: RunSerializer, **TRIGGER_ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="confirm-removals",
+        throttle_classes=TRIGGER_THROTTLES,
+    )
+    def confirm_removals(self, request: Request, pk: str | None = None) -> Response:
+        run = self.get_object()
+        with service_errors():
+            again = run_services.run_confirm_removals(run=run, trigger=Run.Trigger.API)
+        return Response(RunSerializer(again).data, status=status.HTTP_202_ACCEPTED)
+
 
 class ReviewFilter(filters.FilterSet):
     pair = filters.ModelChoiceFilter(queryset=_own_pairs)

@@ -20,6 +20,7 @@ from platforms.serializers import TrackSerializer
 from syncing import selectors
 from syncing.models import ReviewItem, Run, RunChange, SyncPair
 from syncing.services.pairs import pair_create, pair_update
+from syncing.services.runs import run_held_removals
 
 
 class OwnCollectionField(serializers.PrimaryKeyRelatedField):
@@ -195,9 +196,14 @@ class ChangeCountsSerializer(serializers.Serializer):
 class RunDetailSerializer(RunSerializer):
     change_counts = serializers.SerializerMethodField()
     can_undo = serializers.SerializerMethodField()
+    held_removals = serializers.SerializerMethodField(
+        help_text="Removals this finished run held back because they would take most of a"
+        " side at once; POST confirm-removals carries them out. In a dry run, what a real"
+        " run would hold back."
+    )
 
     class Meta(RunSerializer.Meta):
-        fields = [*RunSerializer.Meta.fields, "change_counts", "can_undo"]
+        fields = [*RunSerializer.Meta.fields, "change_counts", "can_undo", "held_removals"]
         read_only_fields = fields
 
     @extend_schema_field(ChangeCountsSerializer)
@@ -206,6 +212,10 @@ class RunDetailSerializer(RunSerializer):
 
     def get_can_undo(self, run: Run) -> bool:
         return selectors.run_can_undo(run=run)
+
+    def get_held_removals(self, run: Run) -> int:
+        # As on the run page: removals can be confirmed once the run has ended.
+        return run_held_removals(run=run) if run.status in Run.FINISHED else 0
 
 
 class RunChangeSerializer(serializers.ModelSerializer):

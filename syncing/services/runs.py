@@ -191,7 +191,7 @@ def run_retry_failed(*, run: Run) -> Run:
     return run_start(pair=run.pair, trigger=Run.Trigger.RETRY, retry_of=run)
 
 
-def run_confirm_removals(*, run: Run) -> Run:
+def run_confirm_removals(*, run: Run, trigger: str = Run.Trigger.MANUAL) -> Run:
     """A new run of the pair that carries out the removals ``run`` held back."""
     if run.pair.runs.filter(status__in=Run.ACTIVE, dry_run=False).exists():
         raise ValidationError("A run of this pair is under way: wait for it to end.")
@@ -202,7 +202,7 @@ def run_confirm_removals(*, run: Run) -> Run:
         )
     if not run_held_removals(run=run):
         raise ValidationError("This run held back no removals, so there is nothing to confirm.")
-    return run_start(pair=run.pair, trigger=Run.Trigger.MANUAL, confirm_removals=True)
+    return run_start(pair=run.pair, trigger=trigger, confirm_removals=True)
 
 
 def run_held_removals(*, run: Run) -> int:

@@ -6,7 +6,10 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from syncing.models import MatchChoice, ReviewItem, Run, SyncPair
+from platforms.models import Collection
+from syncing.models import MatchChoice, ReviewItem, Run, RunChange, SyncPair
+from syncing.services.runs import run_execute
+from syncing.tests.sandbox_views import youtube_playlist_ids
 from tests.api.library import build_library, token_client
 
 pytestmark = pytest.mark.django_db
@@ -369,6 +372,96 @@ def test_retrying_failed_changes_queues_a_new_run(api, lib):
     assert (retry.trigger, retry.retry_of_id) == ("retry", lib.run.pk)
 
 
+def _run_through(api, url: str) -> dict:
+    """POSTs an action that starts a run, carries the run out here, and reads it back."""
+    response = api.post(url)
+    assert response.status_code == 202, response.json()
+    run_execute(run_id=response.json()["id"])
+    return api.get(f"/api/runs/{response.json()['id']}/").json()
+
+
+def test_confirming_held_back_removals_takes_the_songs_off_the_platform(library, platform_settings):
+    sandbox = platform_settings
+    api = token_client(library)
+    source = (
+        Collection.objects.filter(
+            connection=library.spotify, kind="playlist", editable=True, item_count__gte=15
+        )
+        .order_by("item_count")
+        .first()
+    )
+    body = {
+        "source": source.pk,
+        "target_platform": "youtube",
+        "target_name": "Copy",
+        "mode": "mirror",
+    }
+    pair = api.post("/api/pairs/", body, format="json").json()
+    first = _run_through(api, f"/api/pairs/{pair['id']}/run/")
+    target_id = Collection.objects.get(
+        pk=api.get(f"/api/pairs/{pair['id']}/").json()["target"]
+    ).platform_id
+    copied = youtube_playlist_ids(sandbox, target_id)
+    with sandbox.state.lock:  # the source comes back nearly empty (a glitch, or a reset)
+        playlist = sandbox.state.spotify.playlists[source.platform_id]
+        playlist.entries = playlist.entries[:1]
+    Collection.objects.filter(pk=source.pk).update(version="")  # read it again
+
+    held = _run_through(api, f"/api/pairs/{pair['id']}/run/")
+
+    assert (first["added"], held["removed"]) == (len(copied), 0)
+    assert held["held_removals"] >= 10
+    assert youtube_playlist_ids(sandbox, target_id) == copied  # nothing lost yet
+
+    confirmed = _run_through(api, f"/api/runs/{held['id']}/confirm-removals/")
+
+    assert (confirmed["trigger"], confirmed["removed"]) == ("api", held["held_removals"])
+    assert confirmed["held_removals"] == 0
+    left = youtube_playlist_ids(sandbox, target_id)
+    assert len(left) == len(copied) - held["held_removals"]
+    gone = RunChange.objects.filter(run_id=held["id"], action="remove").values_list(
+        "counterpart__platform_id", flat=True
+    )
+    assert not set(gone) & set(left)
+
+
+def test_confirming_removals_of_another_persons_run_is_404_and_starts_nothing(api, bob_api, lib):
+    RunChange.objects.bulk_create(
+        RunChange(run=lib.run, seq=10 + n, action="remove", outcome="skipped",
+                  reason="held back: this run would remove 12 of the 13 songs in the target")
+        for n in range(12)
+    )  # fmt: skip
+
+    response = bob_api.post(f"/api/runs/{lib.run.pk}/confirm-removals/")
+
+    assert response.status_code == 404
+    assert not Run.objects.filter(confirm_removals=True).exists()
+    # Its owner can: the 404 is about whose run it is.
+    assert api.post(f"/api/runs/{lib.run.pk}/confirm-removals/").status_code == 202
+
+
+def test_confirming_removals_of_a_run_that_held_none_back_is_400(api, lib):
+    response = api.post(f"/api/runs/{lib.run.pk}/confirm-removals/")
+
+    assert response.status_code == 400
+    assert response.json()["non_field_errors"] == [
+        "This run held back no removals, so there is nothing to confirm."
+    ]
+    assert api.get(f"/api/runs/{lib.run.pk}/").json()["held_removals"] == 0
+    assert not Run.objects.filter(confirm_removals=True).exists()
+
+
+def test_confirming_removals_of_a_dry_run_is_400(api, lib):
+    Run.objects.filter(pk=lib.run.pk).update(dry_run=True)
+
+    response = api.post(f"/api/runs/{lib.run.pk}/confirm-removals/")
+
+    assert response.status_code == 400
+    assert response.json()["non_field_errors"] == [
+        "A dry run removes nothing: confirm the removals that a real run held back."
+    ]
+
+
 def test_runs_cannot_be_written(api, lib):
     url = f"/api/runs/{lib.run.pk}/"
     assert api.patch(url, {"status": "succeeded", "added": 99}, format="json").status_code == 405
@@ -466,6 +559,8 @@ def test_another_persons_pairs_runs_and_review_items_are_404(bob_api, lib):
         f"/api/pairs/{lib.pair.pk}/run/",
         f"/api/pairs/{lib.pair.pk}/undo/",
         f"/api/runs/{lib.active_run.pk}/cancel/",
+        f"/api/runs/{lib.run.pk}/retry-failed/",
+        f"/api/runs/{lib.run.pk}/confirm-removals/",
     ]:
         assert bob_api.post(url).status_code == 404, url
     assert bob_api.patch(f"/api/pairs/{lib.pair.pk}/", {"enabled": False}).status_code == 404
@@ -476,3 +571,4 @@ def test_another_persons_pairs_runs_and_review_items_are_404(bob_api, lib):
     assert lib.pair.enabled is True
     assert Run.objects.get(pk=lib.active_run.pk).status == "running"
     assert ReviewItem.objects.get(pk=lib.review.pk).status == "open"
+    assert Run.objects.filter(pair=lib.pair).count() == 1  # nothing started
