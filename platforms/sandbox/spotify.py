@@ -582,13 +582,10 @@ class SpotifyApp:
         return json_response(body, status)
 
     def _authenticate(self, request: Request, world: SpotifyWorld, now: float) -> AccessToken:
+        # Only the Authorization header: the Web API's spec names OAuth 2.0 and no
+        # access_token parameter, so a token in the query string counts as none.
         header = request.headers.get("Authorization", "")
-        if header[:7].lower() == "bearer ":
-            raw = header[7:].strip()
-        else:
-            # Spotify accepts ?access_token=... too (allauth's own adapter sends it so); the
-            # app sends the header.
-            raw = request.args.get("access_token", "")
+        raw = header[7:].strip() if header[:7].lower() == "bearer " else ""
         if not raw:
             raise ApiError(401, "No token provided")
         token = world.access_tokens.get(raw)

@@ -464,9 +464,17 @@ def test_auto_consent_skips_the_page_for_headless_tests(sandbox):
     assert me.json()["id"] == "sandbox-bob"
 
 
-def test_allauth_style_profile_requests_with_a_query_token_work(sandbox):
+def test_a_valid_token_in_the_query_string_is_refused_like_no_token(sandbox):
     token = spotify_tokens(sandbox)["access_token"]
+    url = f"{sandbox.spotify_api_url}/me"
 
-    me = requests.get(f"{sandbox.spotify_api_url}/me", params={"access_token": token})
+    in_query = requests.get(url, params={"access_token": token})
+    without = requests.get(url)
 
-    assert me.json()["display_name"] == "Alice Sandbox"
+    assert in_query.status_code == without.status_code == 401
+    assert (
+        in_query.json()
+        == without.json()
+        == {"error": {"status": 401, "message": "No token provided"}}
+    )
+    assert requests.get(url, headers={"Authorization": f"Bearer {token}"}).ok
