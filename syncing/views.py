@@ -318,6 +318,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     outcome = outcome if outcome in RunChange.Outcome.values else ""
     changes = selectors.run_changes(run=run, action=action or None, outcome=outcome or None)
     counts = selectors.run_change_counts(run=run)
+    held = run_services.run_held_removals(run=run) if run.status in Run.FINISHED else 0
     context.update(
         {
             "changes": Paginator(changes, CHANGES_PER_PAGE).get_page(request.GET.get("page", 1)),
@@ -340,7 +341,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "query": _query(action=action, outcome=outcome),
             "can_undo": selectors.run_can_undo(run=run),
             "can_retry": run.status in Run.FINISHED and counts["failed"] > 0 and not run.dry_run,
-            "held": run_services.run_held_removals(run=run) if run.status in Run.FINISHED else 0,
+            "held": held,
+            "held_later": run_services.run_latest_after(run=run) if held else None,
             "keep_log_days": settings.RUN_KEEP_LOG_DAYS,
             "review_open": selectors.review_open_count(user=request.user, pair=run.pair),
             # A waiting run's plan is polled with the page: its filters swap the whole body

@@ -202,7 +202,18 @@ def run_confirm_removals(*, run: Run, trigger: str = Run.Trigger.MANUAL) -> Run:
         )
     if not run_held_removals(run=run):
         raise ValidationError("This run held back no removals, so there is nothing to confirm.")
+    if (later := run_latest_after(run=run)) is not None:
+        raise ValidationError(
+            f"Run #{later.pk} of this pair came after this one: confirm on its page, which "
+            "shows what a run would remove now."
+        )
     return run_start(pair=run.pair, trigger=trigger, confirm_removals=True)
+
+
+def run_latest_after(*, run: Run) -> Run | None:
+    """The pair's newest real run, if it is newer than ``run``."""
+    latest = run.pair.runs.filter(dry_run=False).order_by("-created_at", "-pk").first()
+    return latest if latest is not None and latest.pk != run.pk else None
 
 
 def run_held_removals(*, run: Run) -> int:

@@ -555,6 +555,26 @@ def test_a_run_page_offers_to_carry_out_the_removals_it_held_back(alice, alice_c
     assert response.url == reverse("syncing:run", args=[again.pk])
 
 
+def test_removals_held_back_by_an_older_run_are_confirmed_on_the_newest_one(alice, alice_client):
+    run = _finished_run(alice)
+    RunChange.objects.create(
+        run=run, seq=10, action="remove", counterpart=build.track("youtube", 10),
+        outcome="skipped", reason="held back: this run would remove 12 of the 13 songs",
+    )  # fmt: skip
+    later = build.run(run.pair, planned=True)
+
+    page = _text(alice_client.get(reverse("syncing:run", args=[run.pk])))
+    response = alice_client.post(
+        reverse("syncing:run_confirm_removals", args=[run.pk]), follow=True
+    )
+
+    link = reverse("syncing:run", args=[later.pk])
+    assert f'Run <a href="{link}">#{later.pk}</a> came after this one' in page
+    assert "Remove them" not in page
+    assert f"Run #{later.pk} of this pair came after this one" in _text(response)
+    assert not Run.objects.exclude(pk__in=[run.pk, later.pk]).exists()
+
+
 def test_confirming_removals_of_a_run_that_held_none_back_starts_nothing(alice, alice_client):
     run = _finished_run(alice)
 
