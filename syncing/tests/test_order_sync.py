@@ -64,6 +64,16 @@ def spotify_to_youtube(user, mode="mirror", **fields) -> SyncPair:
     return pair
 
 
+def youtube_to_spotify(user) -> SyncPair:
+    pair = pair_create(
+        user=user, source=smallest(user, "youtube"), target=None, target_platform="spotify",
+        target_name="Ordered copy", mode="mirror", keep_order=True,
+    )  # fmt: skip
+    sync(pair)
+    pair.refresh_from_db()
+    return pair
+
+
 def test_songs_moved_in_the_source_are_moved_in_the_target_with_the_fewest_moves(
     library, platform_settings
 ):
@@ -113,12 +123,7 @@ def test_a_dry_run_lists_the_moves_and_makes_none(library, platform_settings):
 
 def test_a_youtube_source_moved_around_reorders_its_spotify_copy(library, platform_settings):
     sandbox = platform_settings
-    pair = pair_create(
-        user=library, source=smallest(library, "youtube"), target=None,
-        target_platform="spotify", target_name="Ordered copy", mode="mirror", keep_order=True,
-    )  # fmt: skip
-    sync(pair)
-    pair.refresh_from_db()
+    pair = youtube_to_spotify(library)
     source_id, target_id = pair.source.platform_id, pair.target.platform_id
     ids = youtube_playlist_ids(sandbox, source_id)
     move(library, "youtube", source_id, ids, frm=0, to=len(ids) - 1)  # first to the end
@@ -133,12 +138,7 @@ def test_a_youtube_source_moved_around_reorders_its_spotify_copy(library, platfo
 
 def test_new_songs_in_several_places_land_in_their_places_on_spotify(library, platform_settings):
     sandbox = platform_settings
-    pair = pair_create(
-        user=library, source=smallest(library, "youtube"), target=None,
-        target_platform="spotify", target_name="Ordered copy", mode="mirror", keep_order=True,
-    )  # fmt: skip
-    sync(pair)
-    pair.refresh_from_db()
+    pair = youtube_to_spotify(library)
     source_id, target_id = pair.source.platform_id, pair.target.platform_id
     linked = set(counterparts(pair))
     newcomers = [
