@@ -518,10 +518,14 @@ def _addition(item_id: int, counterpart_id: int, res: Resolution, *, side: str) 
 def _removal(
     entry: Entry, item_id: int | None, reason: str, *, side: str = Side.TARGET
 ) -> RunChange:
-    """Taking ``entry`` (one copy) out of ``side``; ``item_id`` is its counterpart, if any."""
+    """Taking ``entry`` (one copy) out of ``side``; ``item_id`` is its counterpart, if any.
+
+    Its place is kept with it, so that an undo puts it back there.
+    """
     return RunChange(
         action=Action.REMOVE, side=side, item_id=item_id, counterpart_id=entry.track_id,
         entry_id=entry.entry_id, collection_id=entry.collection_id, reason=reason,
+        position=entry.position,
     )  # fmt: skip
 
 

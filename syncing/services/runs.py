@@ -657,14 +657,19 @@ class _Executor:
 
     def _plan_undo(self) -> list[RunChange]:
         changes = []
-        for old in self.run.undo_of.changes.filter(
-            action__in=UNDOABLE, outcome=Outcome.APPLIED
-        ).order_by("-seq"):
+        applied = self.run.undo_of.changes.filter(action__in=UNDOABLE, outcome=Outcome.APPLIED)
+        # What the run added goes first; what it removed goes back where it was, the
+        # first place first, so that each lands before the ones after it.
+        for old in sorted(
+            applied,
+            key=lambda c: (c.action == Action.REMOVE, c.position is None, c.position or 0, c.seq),
+        ):
             reverse = Action.REMOVE if old.action == Action.ADD else Action.ADD
             changes.append(RunChange(
                 action=reverse, side=old.side, item_id=old.item_id,
                 counterpart_id=old.counterpart_id,
                 entry_id=old.entry_id if reverse == Action.REMOVE else "",
+                position=old.position if reverse == Action.ADD else None,
                 collection_id=old.collection_id, reason=f"undo of run {self.run.undo_of_id}",
             ))  # fmt: skip
         return changes
@@ -803,8 +808,10 @@ class _Executor:
                 done = self._apply_removes(state, changes, done, total)
             elif action == Action.ADD:
                 done = self._apply_adds(state, changes, done, total)
-        if follows_source_order(self.pair) and (
-            groups.get((Side.TARGET, Action.MOVE)) or groups.get((Side.TARGET, Action.ADD))
+        if (
+            follows_source_order(self.pair)
+            and not self.run.undo_of_id
+            and (groups.get((Side.TARGET, Action.MOVE)) or groups.get((Side.TARGET, Action.ADD)))
         ):
             # Additions went in at their place, but the platform's answer is the truth:
             # the moves are worked out on the target as it now stands.
@@ -883,7 +890,8 @@ class _Executor:
         start = 0
         while start < len(changes):
             chunk = changes[start : start + batch]
-            if self.pair.keep_order and chunk[0].position is not None:
+            placed = self.pair.keep_order or bool(self.run.undo_of_id)
+            if placed and chunk[0].position is not None:
                 # One call adds at one place: a batch stops where the places stop following.
                 run = 1
                 while run < len(chunk) and chunk[run].position == chunk[0].position + run:
@@ -904,7 +912,9 @@ class _Executor:
                 if state.liked:
                     entry_ids = state.client.like(ids)
                 else:
-                    position = chunk[0].position if self.pair.keep_order else None
+                    position = chunk[0].position if placed else None
+                    if position is not None:  # the playlist may be shorter by now
+                        position = min(position, counts[collection.pk])
                     entry_ids = state.client.add_items(
                         collection.platform_id, ids, position=position
                     )

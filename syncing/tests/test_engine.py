@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from platforms.clients import client_for
 from platforms.models import Collection
+from platforms.types import PlaylistEntry
 from syncing.models import ReviewItem, Run, RunChange
 from syncing.services.pairs import pair_create
 from syncing.services.runs import run_execute, run_start, run_undo
@@ -133,6 +135,64 @@ def test_undo_restores_the_target_exactly(library, platform_settings):
 
     assert undo.status == Run.Status.SUCCEEDED, undo.error
     assert youtube_playlist_ids(sandbox, yt_target.platform_id) == before
+
+
+def test_undo_of_removals_puts_each_song_back_in_its_place(library, platform_settings):
+    sandbox = platform_settings
+    pair = pair_create(
+        user=library, source=spotify_playlist(library), target=None,
+        target_platform="youtube", target_name="Undo order", mode="mirror",
+    )  # fmt: skip
+    execute(run_start(pair=pair, trigger=Run.Trigger.MANUAL))
+    pair.refresh_from_db()
+    target_id = pair.target.platform_id
+    before = youtube_playlist_ids(sandbox, target_id)
+    links = pair.synced_items.select_related("source_track", "target_track")
+    # Three songs, none of them next to another, leave the source.
+    leaving = [s for s in links if s.target_track.platform_id in before[1::3]][:3]
+    assert len(leaving) == 3
+    spotify = client_for(library.spotify)
+    spotify.remove_items(
+        pair.source.platform_id, [PlaylistEntry(0, s.source_track.to_info()) for s in leaving]
+    )
+    removal = execute(run_start(pair=pair, trigger=Run.Trigger.MANUAL))
+    assert removal.removed == 3
+
+    undo = execute(run_undo(run=removal))
+
+    assert undo.status == Run.Status.SUCCEEDED, undo.error
+    assert youtube_playlist_ids(sandbox, target_id) == before, "back in place, in order"
+
+
+def test_undo_puts_songs_back_in_place_on_spotify_too(library, platform_settings):
+    sandbox = platform_settings
+    source = (
+        Collection.objects.filter(connection=library.youtube, kind="playlist", item_count__gte=6)
+        .order_by("item_count")
+        .first()
+    )
+    pair = pair_create(
+        user=library, source=source, target=None, target_platform="spotify",
+        target_name="Undo order", mode="mirror",
+    )  # fmt: skip
+    execute(run_start(pair=pair, trigger=Run.Trigger.MANUAL))
+    pair.refresh_from_db()
+    target_id = pair.target.platform_id
+    before = spotify_playlist_ids(sandbox, target_id)
+    links = pair.synced_items.select_related("source_track", "target_track")
+    leaving = [s for s in links if s.target_track.platform_id in (before[0], before[3])]
+    youtube = client_for(library.youtube)
+    entries = youtube.list_playlist_items(source.platform_id)
+    gone = {s.source_track.platform_id for s in leaving}
+    youtube.remove_items(
+        source.platform_id, [e for e in entries if e.track and e.track.platform_id in gone]
+    )
+    removal = execute(run_start(pair=pair, trigger=Run.Trigger.MANUAL))
+    assert removal.removed == 2
+
+    execute(run_undo(run=removal))
+
+    assert spotify_playlist_ids(sandbox, target_id) == before
 
 
 def test_a_duplicate_message_does_nothing_twice(library, platform_settings):
