@@ -312,10 +312,19 @@ def _uncredited(names: Sequence[str], video: Parsed, lead_segment: int) -> tuple
         if len(sq) < 2 or sq in seen:
             continue
         seen.add(sq)
-        if any(_contains(o, n) or _contains(n, o) or o.replace(" ", "") == sq for o in names):
+        if any(_contains(o, n) or _contains(n, o) or _same_name(o, sq) for o in names):
             continue
         out.append(f"{n} ({kind})")
     return tuple(dict.fromkeys(out))
+
+
+def _same_name(name: str, squashed: str) -> bool:
+    """One artist written two ways: "orchestrelumireVEVO" dropped the accented letter
+    of "Orchestre Lumière", as channel names often do."""
+    ours = name.replace(" ", "")
+    if ours == squashed:
+        return True
+    return min(len(ours), len(squashed)) >= 6 and _similarity(ours, squashed, 0.9) >= 0.9
 
 
 def _pair(spotify: Parsed, video: Parsed) -> tuple[float, list[str], _Evidence]:

@@ -166,6 +166,14 @@ def test_it_reads_the_artist_from_a_vevo_channel():
     assert picked(LANTERNS, [SAME_TITLE_OTHER_ARTIST, right]) is right
 
 
+def test_a_vevo_channel_that_dropped_an_accented_letter_is_still_the_artist():
+    song = spotify("Silver Rivers", "Orchestre Lumière")
+    right = video('Orchestre Lumière "Silver Rivers" (Official Video)', "orchestrelumireVEVO")
+    result = match(song, [right])
+    assert result.choice == 0
+    assert not any("also by" in r for r in result.reasons), result.reasons
+
+
 def test_it_rejects_the_same_title_by_another_artist():
     result = match(LANTERNS, [SAME_TITLE_OTHER_ARTIST, OTHER_SONG])
     assert result.choice is None
