@@ -515,7 +515,7 @@ class _Executor:
             self._heartbeat("Resuming: checking what already landed")
             self._reconcile()
         if self.run.dry_run:
-            self._finish(Run.Status.SUCCEEDED)
+            self._finish(self._ending())  # what a real run of this plan would end as
             return
         self._apply()
         self._complete()
@@ -1104,19 +1104,27 @@ class _Executor:
 
     # --- completing -------------------------------------------------------------------
 
-    def _complete(self) -> None:
-        failed = self._changes().filter(outcome=Outcome.FAILED).exists()
-        # An item the person said never to match is skipped, not left for review.
-        unmatched = (
-            self._changes().filter(action=Action.UNMATCHED).exclude(method=NEVER_MATCH).exists()
+    def _ending(self) -> str:
+        """Partial when something was not done: an item failed or found no match (not
+        one the person said never to match), or removals wait for the person's word."""
+        changes = self._changes()
+        undone = (
+            changes.filter(outcome=Outcome.FAILED).exists()
+            or changes.filter(action=Action.UNMATCHED).exclude(method=NEVER_MATCH).exists()
+            or changes.filter(
+                action=Action.REMOVE, outcome=Outcome.SKIPPED, reason__startswith=HELD_BACK
+            ).exists()
         )
+        return Run.Status.PARTIAL if undone else Run.Status.SUCCEEDED
+
+    def _complete(self) -> None:
+        status = self._ending()
         if self.pair.mode == SyncPair.Mode.TWO_WAY:
             # An undo too: a copy it took out must leave the base with it, or the next
             # run would read "removed from this side" and delete the original.
             self._write_two_way_base()
         elif not self.run.undo_of_id:
             self._link_kept()
-        status = Run.Status.PARTIAL if failed or unmatched else Run.Status.SUCCEEDED
         self._finish(status)
         if self.pair.interval:  # counted from the end of this run, with its jitter
             SyncPair.objects.filter(pk=self.pair.pk).update(

@@ -112,6 +112,25 @@ def test_a_dry_run_writes_nothing_but_shows_the_plan(library, platform_settings)
     assert RunChange.objects.filter(run=run, action="add", outcome="planned").count() == run.added
 
 
+def test_a_dry_run_ends_as_the_real_run_of_its_plan_would(library, platform_settings):
+    # The YouTube playlist with the most uploads that have no Spotify counterpart (covers).
+    sources = Collection.objects.filter(connection=library.youtube, kind="playlist")
+    for source in sources.order_by("-item_count"):
+        pair = pair_create(
+            user=library, source=source, target=None, target_platform="spotify",
+            target_name=f"Copy of {source.name}", mode="add_only",
+        )  # fmt: skip
+        dry = execute(run_start(pair=pair, trigger=Run.Trigger.MANUAL, dry_run=True))
+        if dry.unmatched:
+            break
+    assert dry.unmatched, "the sandbox has uploads nobody can match"
+
+    real = execute(run_start(pair=pair, trigger=Run.Trigger.MANUAL))
+
+    assert real.unmatched == dry.unmatched
+    assert dry.status == real.status == Run.Status.PARTIAL
+
+
 def test_undo_restores_the_target_exactly(library, platform_settings):
     sandbox = platform_settings
     yt_target = (

@@ -733,6 +733,7 @@ def test_a_run_that_would_empty_most_of_a_side_holds_its_removals_until_confirme
     assert youtube_playlist_ids(sandbox, target_id) == before  # nothing lost on YouTube
     assert len(spotify_playlist_ids(sandbox, source_id)) == 1  # and nothing copied back
     assert held.removed == again.removed == 0
+    assert held.status == Run.Status.PARTIAL, "removals not made yet: not a success"
     assert run_held_removals(run=held) >= gone - 2 >= 10
     assert run_held_removals(run=again) == run_held_removals(run=held)
 
