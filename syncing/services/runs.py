@@ -1004,6 +1004,7 @@ class _Executor:
                 raise
             items.insert(move.to_index, items.pop(move.from_index))
             row.position = move.to_index
+            row.reason = f"moved to place {move.to_index + 1}, to follow the source's order"
             row.collection_id = collection.pk
             self._mark([row], Outcome.APPLIED)
             done += 1
@@ -1030,7 +1031,8 @@ class _Executor:
         for change in chunk:
             change.outcome, change.applied_at, change.error = outcome, now, error[:1000]
         RunChange.objects.bulk_update(
-            chunk, ["outcome", "applied_at", "error", "entry_id", "collection", "position"]
+            chunk,
+            ["outcome", "applied_at", "error", "entry_id", "collection", "position", "reason"],
         )
 
     def _local_add(self, state: _Side, collection: Collection, chunk: list[RunChange]) -> None:

@@ -186,4 +186,4 @@ def test_the_run_page_counts_and_lists_the_moves(library, platform_settings, cli
     assert "1</strong> moved into the source" in page
     assert 'Moves <span class="count">1</span>' in page
     moved = run.changes.get(action="move").counterpart
-    assert moved.title in moves and "moved to the same place" in moves
+    assert moved.title in moves and "moved to place 1, to follow the source" in moves
