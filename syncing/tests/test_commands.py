@@ -39,17 +39,33 @@ def pair(alice_connected):
     )
 
 
+class Terminal(StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
 def test_sync_user_runs_in_the_foreground_and_prints_the_summary(pair, platform_settings):
-    out = StringIO()
+    out = Terminal()
     call_command("sync_user", "alice@example.com", stdout=out)
     text = out.getvalue()
     run = Run.objects.get(pair=pair)
     assert run.trigger == "command" and run.status in ("succeeded", "partial")
     assert f"added {run.added}" in text and "unmatched" in text
-    assert "[" in text and "]" in text  # the progress bar
+    assert "\r  [" in text and "]" in text  # the progress bar, redrawn in place
     assert (run.progress_done, run.progress_total) == (run.added, run.added)  # all of it
     pair.refresh_from_db()
     assert len(youtube_playlist_ids(platform_settings, pair.target.platform_id)) == run.added
+
+
+def test_sync_user_writes_a_line_per_step_to_a_log_file(pair, platform_settings):
+    out = StringIO()  # not a terminal: a file or a pipe
+    call_command("sync_user", "alice@example.com", stdout=out)
+    text = out.getvalue()
+    run = Run.objects.get(pair=pair)
+
+    assert "\r" not in text and "[#" not in text
+    assert f"  Adding {run.added} of {run.added} ({run.added - 1}/{run.added})" in text.splitlines()
+    assert f"added {run.added}" in text
 
 
 def test_sync_user_dry_run_writes_nothing(pair, platform_settings):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
+from django.core.management import call_command
 from django.urls import reverse
 
 from platforms.clients import client_for
@@ -110,6 +113,9 @@ def test_never_match_is_reported_as_skipped_and_does_not_make_the_run_partial(
     assert "you said never match" in page
     open_items = ReviewItem.objects.filter(pair=pair, status="open").exists()
     assert ("Review unmatched" in page) == open_items
+    out = StringIO()
+    call_command("sync_user", library.email, "--pair", str(pair.pk), "--dry-run", stdout=out)
+    assert "skipped 1 you said never to match" in out.getvalue()  # counted in the summary
 
 
 def test_an_open_review_item_is_settled_when_a_later_run_matches_it(

@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from syncing.models import Run, SyncPair
+from syncing.models import Run, RunChange, SyncPair
+from syncing.selectors import NEVER_MATCH
 from syncing.services.runs import run_execute, run_held_removals, run_start
 
 BAR = 30
@@ -77,6 +78,13 @@ class Command(BaseCommand):
     def _progress(self, run: Run) -> None:
         done, total = run.progress_done, run.progress_total
         label = (run.progress_label or "")[:50]
+        if not self.stdout.isatty():
+            # A log file or a pipe gets a line per step, not a bar redrawn in place.
+            line = f"  {label} ({done}/{total})" if total else f"  {label}"
+            if line != getattr(self, "_last_line", None):
+                self._last_line = line
+                self.stdout.write(line)
+            return
         if total:
             filled = BAR * done // total
             line = f"[{'#' * filled}{'-' * (BAR - filled)}] {done}/{total} {label:<50}"
@@ -93,6 +101,10 @@ class Command(BaseCommand):
             f"kept {run.kept}, unmatched {run.unmatched}, unavailable {run.unavailable}, "
             f"failed {run.failed}"
         )
+        if never := run.changes.filter(
+            action=RunChange.Action.UNMATCHED, method=NEVER_MATCH
+        ).count():
+            line += f", skipped {never} you said never to match"
         if run.status == Run.Status.WAITING:
             until = f"{run.resume_at:%Y-%m-%d %H:%M} UTC" if run.resume_at else "later"
             line += f"; waiting ({run.get_wait_reason_display()}) until {until}"
