@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required, login_required
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from accounts.devices import login_limit_key, remembers_device
 from accounts.forms import ApiTokenForm, CodeForm, PasswordConfirmForm, TotpConfirmForm
 from accounts.otp import pending_stage
 from accounts.ratelimits import limited, post_field_key, session_key, too_many_requests, usage
+from syncing.models import SyncPair
 
 RECOVERY_CODES_SESSION_KEY = "accounts_recovery_codes_once"
 NEW_TOKEN_SESSION_KEY = "accounts_new_api_token_once"
@@ -138,7 +140,16 @@ def settings_home(request: HttpRequest) -> HttpResponse:
             "two_factor_on": services.two_factor_enabled(user),
             "recovery_codes_left": services.recovery_codes_left(user=user),
             "active_tokens": user.api_tokens.filter(revoked_at__isnull=True).count(),
+            **_schedule_counts(user),
         },
+    )
+
+
+def _schedule_counts(user) -> dict[str, int]:
+    """How many pairs the person has, and how many of them sync by themselves."""
+    return user.sync_pairs.aggregate(
+        pair_count=Count("pk"),
+        scheduled_count=Count("pk", filter=Q(enabled=True) & ~Q(schedule=SyncPair.Schedule.MANUAL)),
     )
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("pairs/new/", views.pair_new, name="pair_new"),
     path("pairs/for-all/", views.pairs_create_all, name="pairs_create_all"),
     path("pairs/<int:pk>/", views.pair_detail, name="pair"),
+    path("schedules/", views.schedules, name="schedules"),
     path("pairs/<int:pk>/edit/", views.pair_edit, name="pair_edit"),
     path("pairs/<int:pk>/delete/", views.pair_delete, name="pair_delete"),
     path("pairs/<int:pk>/run/", views.pair_run, name="pair_run"),

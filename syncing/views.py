@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -167,6 +168,45 @@ def pair_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("syncing:pair", pk=pair.pk)
     status = 400 if request.method == "POST" else 200
     return _render_pair_form(request, context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def schedules(request: HttpRequest) -> HttpResponse:
+    """Every pair's schedule on one page, changed together."""
+    pairs = list(
+        SyncPair.objects.filter(user=request.user)
+        .select_related("source", "target")
+        .order_by("source__name", "pk")
+    )
+    errors: dict[int, str] = {}
+    if request.method == "POST":
+        wanted = {p: request.POST.get(f"schedule-{p.pk}", p.schedule) for p in pairs}
+        changes = {p: w for p, w in wanted.items() if w != p.schedule}
+        for pair, schedule in changes.items():
+            if schedule not in SyncPair.Schedule.values:
+                errors[pair.pk] = "Choose one of the schedules listed."
+        if not errors:
+            # All or nothing: a schedule refused leaves the others as they were too.
+            with transaction.atomic():
+                for pair, schedule in changes.items():
+                    try:
+                        pair_services.pair_update(pair=pair, schedule=schedule)
+                    except ValidationError as error:
+                        errors[pair.pk] = " ".join(error.messages)
+                if errors:
+                    transaction.set_rollback(True)
+        if not errors:
+            if n := len(changes):
+                messages.success(request, f"{n} schedule{'s' if n != 1 else ''} changed.")
+            return redirect("syncing:schedules")
+        for pair in pairs:  # the page shows what was chosen, with the reasons
+            pair.schedule = wanted[pair]
+    context = {
+        "rows": [(pair, errors.get(pair.pk, "")) for pair in pairs],
+        "choices": SyncPair.Schedule.choices,
+    }
+    return render(request, "syncing/schedules.html", context, status=400 if errors else 200)
 
 
 @login_required

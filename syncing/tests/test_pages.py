@@ -993,3 +993,56 @@ def test_names_with_markup_are_escaped_on_every_sync_page(alice, alice_client):
 def test_sync_pages_need_a_login(client):
     for url in [reverse("syncing:pairs"), reverse("syncing:review"), reverse("dashboard")]:
         assert client.get(url).status_code == 302
+
+
+# --- Schedules -----------------------------------------------------------------------
+
+
+def test_settings_count_the_scheduled_pairs_and_lead_to_their_schedules(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    build.pair(alice, build.playlist(spotify, "Road trip"), schedule="hourly")
+    build.pair(alice, build.playlist(spotify, "Quiet evenings"))
+
+    page = _text(alice_client.get(reverse("settings")))
+
+    assert "1 of your 2 pairs syncs by itself." in page
+    assert reverse("syncing:schedules") in page
+
+
+def test_schedules_of_several_pairs_change_together(alice, alice_client, bob):
+    spotify, _ = build.two_connected(alice)
+    road = build.pair(alice, build.playlist(spotify, "Road trip"))
+    quiet = build.pair(alice, build.playlist(spotify, "Quiet evenings"), schedule="daily")
+    theirs = build.pair(bob, build.playlist(build.connect(bob), "Bob's"), schedule="daily")
+
+    page = _text(alice_client.get(reverse("syncing:schedules")))
+    response = alice_client.post(
+        reverse("syncing:schedules"),
+        {f"schedule-{road.pk}": "hourly", f"schedule-{quiet.pk}": "manual",
+         f"schedule-{theirs.pk}": "hourly"},
+    )  # fmt: skip
+
+    assert "Road trip" in page and "Quiet evenings" in page and "Bob&#x27;s" not in page
+    assert response.status_code == 302
+    road.refresh_from_db(), quiet.refresh_from_db(), theirs.refresh_from_db()
+    assert (road.schedule, quiet.schedule, theirs.schedule) == ("hourly", "manual", "daily")
+    assert road.next_run_at is not None and quiet.next_run_at is None
+    after = _text(alice_client.get(reverse("syncing:schedules")))
+    assert "2 schedules changed." in after
+
+
+def test_a_schedule_that_is_not_offered_is_refused_and_nothing_changes(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    road = build.pair(alice, build.playlist(spotify, "Road trip"))
+    quiet = build.pair(alice, build.playlist(spotify, "Quiet evenings"))
+
+    response = alice_client.post(
+        reverse("syncing:schedules"),
+        {f"schedule-{road.pk}": "every-minute", f"schedule-{quiet.pk}": "daily"},
+    )
+
+    assert response.status_code == 400
+    assert "Choose one of the schedules listed." in _text(response)
+    road.refresh_from_db(), quiet.refresh_from_db()
+    assert (road.schedule, quiet.schedule) == ("manual", "manual")
+    assert '<option value="daily" selected>' in _text(response)  # the choice is kept
