@@ -1007,6 +1007,10 @@ def test_settings_count_the_scheduled_pairs_and_lead_to_their_schedules(alice, a
 
     assert "1 of your 2 pairs syncs by itself." in page
     assert reverse("syncing:schedules") in page
+    SyncPair.objects.filter(user=alice).update(schedule="manual")
+    assert "Your 2 pairs sync only when you press Sync." in _text(
+        alice_client.get(reverse("settings"))
+    )
 
 
 def test_schedules_of_several_pairs_change_together(alice, alice_client, bob):
