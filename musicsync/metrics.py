@@ -184,12 +184,17 @@ class DatabaseCollector(Collector):
         )
 
     def _quota(self) -> Iterator[GaugeMetricFamily]:
-        from django.db.models import Sum
+        from django.db.models import Max, Sum
 
         from platforms.models import QuotaLedger, pacific_day
 
-        spent = QuotaLedger.objects.filter(day=pacific_day()).aggregate(s=Sum("units"))["s"] or 0
+        today = QuotaLedger.objects.filter(day=pacific_day()).aggregate(
+            spent=Sum("units"), refused=Max("refused_at")
+        )
+        spent = today["spent"] or 0
         daily = settings.YOUTUBE_DAILY_QUOTA
+        # Once YouTube answered quotaExceeded nothing is left, whatever the ledger counted.
+        left = 0 if today["refused"] else max(0, daily - spent)
         yield GaugeMetricFamily(
             "musicsync_youtube_quota_spent_today_units",
             "YouTube units spent in the current Pacific day.",
@@ -198,7 +203,7 @@ class DatabaseCollector(Collector):
         yield GaugeMetricFamily(
             "musicsync_youtube_quota_left_units",
             "YouTube units left in the current Pacific day.",
-            value=max(0, daily - spent),
+            value=left,
         )
         yield GaugeMetricFamily(
             "musicsync_youtube_quota_daily_units",

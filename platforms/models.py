@@ -217,6 +217,9 @@ class QuotaLedger(models.Model):
     calls = models.PositiveIntegerField(default=0)
     searches = models.PositiveIntegerField(default=0)
     writes = models.PositiveIntegerField(default=0)
+    # Set on the day's system row when YouTube answered quotaExceeded: the project's
+    # quota is then spent whatever the units above say (it is also used elsewhere).
+    refused_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

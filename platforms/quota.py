@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Max, Sum
 from django.utils import timezone
 
 from platforms.models import QuotaLedger, pacific_day
@@ -109,15 +109,54 @@ def _add(*, day, user_id, units, calls, searches, writes) -> None:
 
 
 def quota_spent_today() -> int:
+    return _today()[0]
+
+
+def _today() -> tuple[int, bool]:
+    """Units the ledger holds for today, and whether YouTube has refused a call today."""
     quota_flush()
-    return QuotaLedger.objects.filter(day=pacific_day()).aggregate(s=Sum("units"))["s"] or 0
+    today = QuotaLedger.objects.filter(day=pacific_day()).aggregate(
+        units=Sum("units"), refused=Max("refused_at")
+    )
+    return today["units"] or 0, today["refused"] is not None
+
+
+def quota_refused(*, at: datetime | None = None) -> None:
+    """Records that YouTube answered quotaExceeded: nothing is left until the reset.
+
+    The quota belongs to the Google Cloud project, which may spend it elsewhere too, so
+    YouTube's word beats the ledger's count. It goes on the day's system row, which
+    every process reads; the next Pacific day has no such row and starts in full.
+    """
+    global _cached_left
+    at = at or timezone.now()
+    day = pacific_day(at)
+    try:
+        with transaction.atomic():  # a savepoint: a caller's transaction stays usable
+            _refuse(day=day, at=at)
+    except DatabaseError as exc:
+        # The next call YouTube refuses records it again; the run waits either way.
+        logger.warning("could not record YouTube's quota refusal: %s", exc)
+    if day == pacific_day():
+        _cached_left = (time.monotonic(), 0)
+
+
+def _refuse(*, day, at: datetime) -> None:
+    rows = QuotaLedger.objects.filter(day=day, user=None)
+    if rows.update(refused_at=at, updated_at=timezone.now()):
+        return
+    try:
+        with transaction.atomic():
+            QuotaLedger.objects.create(day=day, user=None, refused_at=at)
+    except IntegrityError:  # another process created today's system row first
+        rows.update(refused_at=at, updated_at=timezone.now())
 
 
 _cached_left: tuple[float, int] | None = None
 
 
 def quota_left_today(*, max_age: float = 0.0) -> int:
-    """Units left today for the whole deployment.
+    """Units left today for the whole deployment: none once YouTube has refused one.
 
     With ``max_age``, a reading at most that old is reused, less what this process has
     spent since: cheap enough to check before every call.
@@ -128,7 +167,8 @@ def quota_left_today(*, max_age: float = 0.0) -> int:
         with _lock:
             unflushed = sum(row[0] for row in _pending.values())
         return max(0, _cached_left[1] - unflushed)
-    left = max(0, settings.YOUTUBE_DAILY_QUOTA - quota_spent_today())
+    spent, refused = _today()
+    left = 0 if refused else max(0, settings.YOUTUBE_DAILY_QUOTA - spent)
     _cached_left = (time.monotonic(), left)
     return left
 

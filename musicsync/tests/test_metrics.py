@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from musicsync import metrics
@@ -128,6 +129,17 @@ def test_quota_left_is_the_daily_quota_minus_what_today_spent(client, alice, set
     assert value(samples, "musicsync_youtube_quota_spent_today_units") == 1_350
     assert value(samples, "musicsync_youtube_quota_left_units") == 8_650
     assert value(samples, "musicsync_youtube_quota_daily_units") == 10_000
+
+
+def test_quota_left_is_none_once_youtube_refused_a_call_today(client, alice, settings):
+    settings.YOUTUBE_DAILY_QUOTA = 10_000
+    QuotaLedger.objects.create(day=pacific_day(), user=alice, units=1_250)
+    QuotaLedger.objects.create(day=pacific_day(), user=None, refused_at=timezone.now())
+
+    samples = scrape(client)
+
+    assert value(samples, "musicsync_youtube_quota_spent_today_units") == 1_250
+    assert value(samples, "musicsync_youtube_quota_left_units") == 0
 
 
 def test_review_queue_and_active_runs_are_read_from_the_database(client, make_pair):

@@ -1,12 +1,16 @@
-"""The quota ledger keeps every unit spent, even when the database is busy."""
+"""The quota ledger keeps every unit spent, even when the database is busy, and YouTube's no."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import OperationalError
+from django.test import override_settings
+from django.utils import timezone
 
 from platforms import quota
-from platforms.models import QuotaLedger
+from platforms.models import QuotaLedger, pacific_day
 
 pytestmark = pytest.mark.django_db
 
@@ -30,3 +34,19 @@ def test_units_spent_while_the_ledger_cannot_be_written_are_written_later(alice,
     row = QuotaLedger.objects.get(user=alice)
     assert (row.units, row.calls, row.writes) == (51, 2, 1)
     assert spent >= 51
+
+
+@override_settings(YOUTUBE_DAILY_QUOTA=10_000)
+def test_after_youtube_refuses_a_call_no_process_has_quota_left_until_the_pacific_reset(alice):
+    quota.quota_record(user_id=alice.pk, units=50, write=True)
+    quota.quota_refused(at=timezone.now() - timedelta(days=1))  # yesterday's is over
+    assert quota.quota_left_today() == 9_950
+
+    quota.quota_refused()
+    assert quota.quota_left_today() == 0
+    quota._cached_left = None  # as another worker, with no reading of its own, sees it
+    assert quota.quota_left_today() == 0
+    assert quota.quota_spent_today() == 50  # what was spent stays as it was
+
+    quota.quota_refused()  # a second refusal the same day is the same fact
+    assert QuotaLedger.objects.filter(day=pacific_day(), user=None).count() == 1

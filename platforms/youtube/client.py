@@ -23,7 +23,7 @@ from platforms.calls import platform_call
 from platforms.clients import PLAYLIST_NAME_LIMIT
 from platforms.errors import PlatformError, QuotaExhausted
 from platforms.models import Connection
-from platforms.quota import next_quota_reset, quota_cost, quota_left_today
+from platforms.quota import next_quota_reset, quota_cost, quota_left_today, quota_refused
 from platforms.tokens import TokenGrant, TokenManager
 from platforms.types import Platform, PlaylistEntry, PlaylistInfo, Track
 from platforms.youtube import parse
@@ -203,12 +203,18 @@ class YouTubeClient:
                     raise
                 return execute(self.tokens.refresh(stale_token=token))
 
-        return platform_call(
-            attempt, platform="youtube", endpoint=endpoint, translate=translate,
-            user_id=self.connection.user_id, quota_units=units,
-            search=operation == "search", write=units > 1 and operation != "search",
-            idempotent=idempotent,
-        )  # fmt: skip
+        try:
+            return platform_call(
+                attempt, platform="youtube", endpoint=endpoint, translate=translate,
+                user_id=self.connection.user_id, quota_units=units,
+                search=operation == "search", write=units > 1 and operation != "search",
+                idempotent=idempotent,
+            )  # fmt: skip
+        except QuotaExhausted:
+            # YouTube said so, not our ledger: everybody's runs wait until the reset
+            # instead of each finding out with a call of its own.
+            quota_refused()
+            raise
 
     def _pages(self, endpoint: str, build: Callable[[Any, str | None], Any]) -> Iterator[dict]:
         token: str | None = None

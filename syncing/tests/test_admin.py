@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from platforms.models import Connection, QuotaLedger, pacific_day
+from platforms.quota import quota_refused
 from platforms.tests import library_builders as build
 from syncing.models import Run
 
@@ -153,6 +154,16 @@ def test_the_quota_ledger_shows_totals_per_day(operator, alice, bob):
 
     assert "YouTube quota per Pacific day" in text
     assert "3,000" in text and "7,000" in text and "30%" in text
+
+
+def test_the_quota_ledger_shows_nothing_left_on_a_day_youtube_refused_a_call(operator, alice):
+    QuotaLedger.objects.create(day=pacific_day(), user=alice, units=2500, calls=40, writes=45)
+    quota_refused()
+
+    text = _text(operator.get(reverse("admin:platforms_quotaledger_changelist")))
+
+    assert "7,500" not in text
+    assert "<td>0 (YouTube refused a call at" in text
 
 
 def test_operators_see_a_persons_authenticator_but_never_its_secret(operator, alice):

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
+import requests
+from django.urls import reverse
 from django.utils import timezone
 
+from conftest import connect
 from platforms.clients import client_for
 from platforms.models import Collection, Connection, Track
+from platforms.quota import next_quota_reset, quota_left_today
+from platforms.services import library_import
 from platforms.types import PlaylistEntry
 from syncing.models import MatchChoice, ReviewItem, Run, SyncPair
 from syncing.services.pairs import pair_create
@@ -267,7 +273,9 @@ def test_an_unmatched_item_resolved_in_review_is_added_on_the_next_run(library, 
     assert second.added == 1
 
 
-def test_running_out_of_quota_waits_for_the_reset_then_finishes(library, platform_settings):
+def test_running_out_of_quota_waits_for_the_reset_then_finishes(
+    library, platform_settings, monkeypatch
+):
     sandbox = platform_settings
     pair = new_pair(library, "add_only")
     # A dry run does the searches (and caches them); the real run then only inserts.
@@ -286,6 +294,7 @@ def test_running_out_of_quota_waits_for_the_reset_then_finishes(library, platfor
     assert run.added == landed  # the waiting run's page counts what it already did
     assert run.progress_done == landed  # and its progress bar agrees ("4 of 28", not 0)
     sandbox.state.clock.advance(24 * 3600)
+    move_app_clock(monkeypatch, (run.resume_at - timezone.now()).total_seconds() + 1)
     runs_resume_due(now=run.resume_at + timedelta(seconds=1))
     run.refresh_from_db()
     assert run.status == Run.Status.QUEUED
@@ -294,6 +303,71 @@ def test_running_out_of_quota_waits_for_the_reset_then_finishes(library, platfor
     pair.refresh_from_db()
     remote = youtube_playlist_ids(sandbox, pair.target.platform_id)
     assert len(remote) == len(set(remote)) == run.added == preview.added
+
+
+def google_has_units_left(sandbox, settings, units: int) -> None:
+    """The deployment's Google project, also used elsewhere, has ``units`` left today."""
+    settings.YOUTUBE_DAILY_QUOTA = 10_000
+    sandbox.state.knobs.update(youtube_daily_quota=10_000)
+    answer = requests.post(
+        f"{sandbox.url}/_control/youtube/quota", json={"used": 10_000 - units}, timeout=5
+    )
+    answer.raise_for_status()
+
+
+def move_app_clock(monkeypatch, seconds: float) -> None:
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(seconds=seconds))
+
+
+def youtube_writes(sandbox) -> int:
+    calls = sandbox.state.counters.snapshot()["calls"]
+    return sum(
+        calls.get(f"youtube.{endpoint}", 0)
+        for endpoint in ("search.list", "playlists.insert", "playlistItems.insert")
+    )
+
+
+def test_once_youtube_says_the_quota_is_spent_nobody_has_any_left_today(
+    library, bob, platform_settings, settings, client
+):
+    sandbox = platform_settings
+    pair = new_pair(library, "add_only")
+    bob.spotify = connect(bob, "spotify", sandbox, "sandbox-bob")
+    bob.youtube = connect(bob, "youtube", sandbox, "sandbox-bob")
+    library_import(connection_id=bob.spotify.pk)
+    library_import(connection_id=bob.youtube.pk)
+    bob_pair = new_pair(bob, "add_only")
+    google_has_units_left(sandbox, settings, 60)  # less than one search
+
+    run = sync(pair)
+
+    assert run.status == Run.Status.WAITING and run.wait_reason == "quota", run.error
+    assert quota_left_today() == 0
+    client.force_login(bob)
+    assert client.get("/api/quota/").json()["units_left_today"] == 0
+    dashboard = client.get(reverse("dashboard")).content.decode()
+    assert re.search(r'class="big-number">0 <span class="muted small">units', dashboard)
+
+    writes = youtube_writes(sandbox)
+    bob_run = sync(bob_pair)
+
+    assert bob_run.status == Run.Status.WAITING and bob_run.wait_reason == "quota"
+    assert youtube_writes(sandbox) == writes, "bob's run asked YouTube for what it had refused"
+
+
+def test_the_next_quota_day_has_the_full_budget_again(
+    library, platform_settings, settings, monkeypatch
+):
+    sandbox = platform_settings
+    pair = new_pair(library, "add_only")
+    google_has_units_left(sandbox, settings, 60)
+    run = sync(pair)
+    assert run.wait_reason == "quota" and quota_left_today() == 0
+
+    move_app_clock(monkeypatch, (next_quota_reset() - timezone.now()).total_seconds() + 60)
+
+    assert quota_left_today() == 10_000
 
 
 def test_a_long_retry_after_from_spotify_moves_the_run_to_waiting(library, platform_settings):
