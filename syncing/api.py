@@ -279,7 +279,8 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         summary="Decide a review item",
         description=(
             "Send one of: `track_id` (one of the candidates), `url` (a link to the song "
-            "on the other platform) or `never: true`. The choice is remembered."
+            "on the other platform, or a `spotify:track:` URI) or `never: true`. The choice "
+            "is remembered."
         ),
         request=ResolveSerializer,
         responses={200: ReviewItemSerializer, **TRIGGER_ERRORS},

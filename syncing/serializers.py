@@ -299,8 +299,14 @@ class ResolveSerializer(serializers.Serializer):
     track_id = serializers.IntegerField(
         required=False, min_value=1, help_text="The id of one of the item's candidate tracks."
     )
-    url = serializers.URLField(
-        required=False, max_length=500, help_text="A link to the song on the other platform."
+    # Not a URLField: the Spotify desktop app copies spotify:track:<id>, which the review
+    # service reads like a link and, like the page, says what is wrong with a bad one.
+    url = serializers.CharField(
+        required=False,
+        max_length=500,
+        help_text=(
+            "A link to the song on the other platform, or a Spotify URI (spotify:track:<id>)."
+        ),
     )
     never = serializers.BooleanField(
         required=False, help_text="true: never match this song; remembered from now on."

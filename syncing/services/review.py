@@ -29,7 +29,10 @@ _YOUTUBE = re.compile(
 
 
 def parse_track_url(url: str) -> tuple[str, str]:
-    """(platform, id) of a Spotify track or YouTube video URL; ValidationError otherwise."""
+    """(platform, id) of a Spotify track (link or spotify:track: URI) or YouTube video URL.
+
+    Anything else raises ValidationError saying what is wrong with it.
+    """
     url = (url or "").strip()
     if match := _SPOTIFY.search(url):
         return "spotify", match.group(1)

@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from platforms.models import Collection
+from platforms.models import Collection, Track
 from syncing.models import MatchChoice, ReviewItem, Run, RunChange, SyncPair
 from syncing.services.runs import run_execute
 from syncing.tests.sandbox_views import youtube_playlist_ids
@@ -527,10 +527,42 @@ def test_resolving_with_a_link_to_the_wrong_platform_is_400_on_url(api, lib):
     assert response.json()["url"] == ["This item needs a YouTube link."]
 
 
-def test_resolving_with_a_link_that_is_not_a_url_is_400_on_url(api, lib):
-    response = api.post(f"/api/review/{lib.review.pk}/resolve/", {"url": "nope"}, format="json")
+def test_resolving_with_a_spotify_uri_pins_that_song(api, lib, alice):
+    # The form the Spotify desktop app copies ("Copy Spotify URI").
+    song = Track.objects.create(
+        platform="spotify", platform_id="4uLU6hMCjMI75M1A2tKUQC", title="Harvest Moon (live)"
+    )
+    item = ReviewItem.objects.create(
+        user=alice, pair=lib.pair, source=lib.candidates[0], target_platform="spotify",
+        candidates=[], best_confidence=0.5,
+    )  # fmt: skip
+
+    response = api.post(
+        f"/api/review/{item.pk}/resolve/", {"url": f"spotify:track:{song.platform_id}"},
+        format="json",
+    )  # fmt: skip
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["chosen"]["id"] == song.pk
+
+
+@pytest.mark.parametrize(
+    "url, says",
+    [
+        ("spotify:playlist:37i9dQZF1DXcBWIGoYBM5M",
+         "That is a Spotify playlist link: paste the link of one song."),
+        ("spotify:album:1ATL5GLyefJaxhQzSPVrLX",
+         "That is a Spotify album link: paste the link of one song."),
+        ("spotify:track:4uLU6hMC",
+         "That Spotify song link is cut short: its id has 22 letters and digits."),
+        ("nope", "Paste a Spotify song link or a YouTube video link."),
+    ],
+)  # fmt: skip
+def test_resolving_with_a_link_that_cannot_be_used_says_why_on_url(api, lib, url, says):
+    response = api.post(f"/api/review/{lib.review.pk}/resolve/", {"url": url}, format="json")
     assert response.status_code == 400
-    assert response.json()["url"] == ["Enter a valid URL."]
+    assert response.json()["url"] == [says]
+    assert ReviewItem.objects.get(pk=lib.review.pk).status == "open"
 
 
 @pytest.mark.parametrize(

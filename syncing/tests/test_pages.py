@@ -862,6 +862,8 @@ def test_pasting_a_link_of_the_wrong_platform_is_refused(alice, alice_client):
     [
         ("https://open.spotify.com/album/1ATL5GLyefJaxhQzSPVrLX", "That is a Spotify album link"),
         ("https://open.spotify.com/track/4uLU6hMC", "That Spotify song link is cut short"),
+        ("spotify:playlist:37i9dQZF1DXcBWIGoYBM5M", "That is a Spotify playlist link"),
+        ("spotify:track:4uLU6hMC", "That Spotify song link is cut short"),
         ("https://www.youtube.com/playlist?list=PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG",
          "That is a YouTube playlist link"),
         ("https://www.youtube.com/watch?v=dQw4", "That YouTube link names no video"),

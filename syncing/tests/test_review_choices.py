@@ -70,6 +70,31 @@ def test_a_video_matched_in_review_to_a_song_already_synced_is_linked_and_never_
     assert not mirror.changes.filter(action="remove", counterpart__platform_id=video).exists()
 
 
+def test_a_spotify_uri_pasted_in_the_review_queue_matches_like_the_songs_link(
+    library, platform_settings, client
+):
+    sandbox = platform_settings
+    pair = two_way_pair(library)
+    sync(pair)
+    song = pair.synced_items.select_related("source_track").first().source_track
+    video = _untitled_upload_of(sandbox, song, "rvwChoice03")
+    youtube = client_for(Connection.objects.get(user=library, platform="youtube"))
+    youtube.add_items(pair.target.platform_id, [video])
+    sync(pair)
+    review = ReviewItem.objects.get(user=library, status="open", source__platform_id=video)
+    client.force_login(library)
+
+    client.post(
+        reverse("syncing:review_pick_url", args=[review.pk]),
+        {"url": f"spotify:track:{song.platform_id}"},
+    )
+    sync(pair)
+
+    review.refresh_from_db()
+    assert review.status == ReviewItem.Status.RESOLVED and review.chosen == song
+    assert pair.synced_items.filter(source_track=song, target_track__platform_id=video).exists()
+
+
 def test_a_song_matched_in_review_to_a_video_synced_with_another_song_is_linked(
     library, platform_settings
 ):
