@@ -68,7 +68,7 @@ class PairSettingsForm(forms.Form):
     keep_duplicates = forms.BooleanField(
         label="Keep duplicates (the same song twice in the source is added twice)",
         required=False,
-        help_text="One way and mirror only: two way keeps one copy of each song on both sides.",
+        help_text="Add only and mirror only: two way keeps one copy of each song on both sides.",
     )
     schedule = forms.ChoiceField(
         choices=SyncPair.Schedule.choices,

@@ -77,11 +77,15 @@ class PairSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "next_run_at", "created_at", "updated_at"]
         extra_kwargs = {
+            "keep_duplicates": {
+                "help_text": "Add only and mirror only: two way keeps one copy of each song "
+                "on both sides, and refuses true."
+            },
             "target_platform": {
                 "required": False,
                 "help_text": "The platform the target is on; the other one than the source's "
                 "when left out.",
-            }
+            },
         }
 
     @extend_schema_field(RunSummarySerializer(allow_null=True))

@@ -142,6 +142,8 @@ def pair_new(request: HttpRequest) -> HttpResponse:
 def pair_edit(request: HttpRequest, pk: int) -> HttpResponse:
     pair = selectors.get_pair_for_user(user=request.user, pk=pk)
     initial = {name: getattr(pair, name) for name in (*PairSettingsForm.SETTINGS, "enabled")}
+    # What the pair does: a two-way pair keeps one copy whatever an old setting says.
+    initial["keep_duplicates"] = pair.keep_duplicates and pair.mode != SyncPair.Mode.TWO_WAY
     form = PairSettingsForm(request.POST or None, initial=initial)
     if pair.target_id:
         del form.fields["target_name"]

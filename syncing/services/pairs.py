@@ -142,6 +142,11 @@ def pair_check(*, pair: SyncPair) -> None:
         )
     if pair.strict and pair.mode != SyncPair.Mode.MIRROR:
         errors.setdefault("strict", []).append("Strict applies to mirror pairs only.")
+    if pair.keep_duplicates and pair.mode == SyncPair.Mode.TWO_WAY:
+        errors.setdefault("keep_duplicates", []).append(
+            "Keep duplicates applies to add-only and mirror pairs only: "
+            "two way keeps one copy of each song on both sides."
+        )
     if pair.target_id is None and source.kind == Collection.Kind.LIKED and not pair.target_name:
         errors.setdefault("target_name", []).append("Name the new playlist.")
     if errors:
@@ -191,6 +196,10 @@ def pair_update(*, pair: SyncPair, **fields) -> SyncPair:
         fields["target_name"] = plain_name(fields["target_name"])
     for name, value in fields.items():
         setattr(pair, name, value)
+    if pair.mode == SyncPair.Mode.TWO_WAY and "keep_duplicates" not in fields:
+        # Left on from another mode (or stored before two way refused it): it means
+        # nothing in two way and must not make a change that did not ask for it fail.
+        pair.keep_duplicates = False
     pair_check(pair=pair)
     if pair.schedule != old_schedule:
         pair.next_run_at = first_run_time(schedule=pair.schedule)

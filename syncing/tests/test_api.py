@@ -193,6 +193,42 @@ def test_patching_a_pair_into_an_invalid_state_is_400_and_changes_nothing(api, l
     assert lib.pair.mode == "mirror"
 
 
+TWO_WAY_KEEPS_ONE = (
+    "Keep duplicates applies to add-only and mirror pairs only: "
+    "two way keeps one copy of each song on both sides."
+)
+
+
+def test_keep_duplicates_on_a_two_way_pair_is_400_on_the_keep_duplicates_field(api, lib):
+    create = api.post(
+        "/api/pairs/", new_pair_body(lib, mode="two_way", keep_duplicates=True), format="json"
+    )
+    switch = api.patch(
+        f"/api/pairs/{lib.pair.pk}/", {"mode": "two_way", "keep_duplicates": True}, format="json"
+    )
+    api.patch(f"/api/pairs/{lib.pair.pk}/", {"mode": "two_way"}, format="json")
+    tick = api.patch(f"/api/pairs/{lib.pair.pk}/", {"keep_duplicates": True}, format="json")
+
+    for response in (create, switch, tick):
+        assert response.status_code == 400
+        assert response.json() == {"keep_duplicates": [TWO_WAY_KEEPS_ONE]}
+    lib.pair.refresh_from_db()
+    assert (lib.pair.mode, lib.pair.keep_duplicates) == ("two_way", False)
+
+
+def test_a_pair_switched_to_two_way_or_left_with_keep_duplicates_on_can_still_be_changed(api, lib):
+    SyncPair.objects.filter(pk=lib.pair.pk).update(keep_duplicates=True)
+    switched = api.patch(f"/api/pairs/{lib.pair.pk}/", {"mode": "two_way"}, format="json")
+    SyncPair.objects.filter(pk=lib.pair.pk).update(keep_duplicates=True)  # stored long ago
+    changed = api.patch(f"/api/pairs/{lib.pair.pk}/", {"schedule": "daily"}, format="json")
+
+    for response in (switched, changed):
+        assert response.status_code == 200, response.json()
+        assert response.json()["keep_duplicates"] is False  # what two way does anyway
+    lib.pair.refresh_from_db()
+    assert (lib.pair.schedule, lib.pair.keep_duplicates) == ("daily", False)
+
+
 def test_putting_a_pair_replaces_its_settings(api, lib):
     body = {
         "target_name": "",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -425,6 +427,39 @@ def test_the_pair_page_says_two_way_keeps_one_copy_even_with_keep_duplicates_tic
     assert "one copy of each song" in page and "duplicates kept" not in page
     form = _text(alice_client.get(reverse("syncing:pair_edit", args=[two_way.pk])))
     assert "two way keeps one copy of each song" in form
+
+
+def test_the_pair_form_refuses_keep_duplicates_on_a_two_way_pair_on_that_field(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    source = build.playlist(spotify, "Road trip")
+
+    response = alice_client.post(
+        reverse("syncing:pair_new"), _pair_form(source, mode="two_way", keep_duplicates="on")
+    )
+
+    assert response.status_code == 400
+    field = re.search(r'name="keep_duplicates".*?</div>', _text(response), re.S).group(0)
+    assert "Keep duplicates applies to add-only and mirror pairs only" in field
+    assert not SyncPair.objects.exists()
+
+
+def test_a_two_way_pair_left_with_keep_duplicates_on_is_edited_without_it(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify), keep_duplicates=True)
+    SyncPair.objects.filter(pk=pair.pk).update(mode="two_way")
+    url = reverse("syncing:pair_edit", args=[pair.pk])
+
+    form = _text(alice_client.get(url))
+    box = re.search(r'<input[^>]*name="keep_duplicates"[^>]*>', form).group(0)
+    saved = alice_client.post(
+        url, {"target_name": "Kept", "mode": "two_way", "schedule": "daily", "enabled": "on"},
+        follow=True,
+    )  # fmt: skip
+
+    assert "checked" not in box, "the form shows two way keeping duplicates"
+    assert "settings are saved" in _text(saved)
+    pair.refresh_from_db()
+    assert (pair.schedule, pair.keep_duplicates) == ("daily", False)
 
 
 def test_editing_a_pair_with_a_target_playlist_saves_and_previews(alice, alice_client):

@@ -111,3 +111,15 @@ def test_two_collections_can_be_paired_only_once_either_way_round(alice, library
         ]
     two_way.mode = "mirror"
     pair_check(pair=two_way)  # the pair itself can still be changed
+
+
+def test_two_way_refuses_keep_duplicates_as_it_refuses_strict(alice, library):
+    source = Collection.objects.get(connection=library, name="Road")
+
+    with pytest.raises(ValidationError) as refused:
+        pair_create(
+            user=alice, source=source, target=None, target_platform="youtube",
+            target_name="Road", mode="two_way", keep_duplicates=True, strict=True,
+        )  # fmt: skip
+
+    assert set(refused.value.message_dict) == {"keep_duplicates", "strict"}
