@@ -52,6 +52,13 @@ class PairSerializer(serializers.ModelSerializer):
         required=False,
         help_text="An existing playlist; leave out (or null) to create one named target_name.",
     )
+    target_playlist_name = serializers.CharField(
+        source="target.name",
+        read_only=True,
+        allow_null=True,
+        help_text="The target playlist's name on its platform; null until the first run "
+        "creates that playlist (named target_name).",
+    )
     last_run = serializers.SerializerMethodField()
 
     class Meta:
@@ -64,6 +71,7 @@ class PairSerializer(serializers.ModelSerializer):
             "target",
             "target_platform",
             "target_name",
+            "target_playlist_name",
             "mode",
             "strict",
             "keep_order",

@@ -65,6 +65,43 @@ def test_a_pair_shows_its_settings(api, lib):
     assert body["last_run"]["id"] == lib.run.pk
 
 
+def test_a_pair_names_its_source_and_target_playlists_target_null_until_created(api, lib):
+    listed = api.get("/api/pairs/").json()["results"]
+    created = api.post("/api/pairs/", new_pair_body(lib), format="json").json()
+
+    existing = next(row for row in listed if row["id"] == lib.pair.pk)
+    assert existing["source_name"] == lib.playlist.name
+    assert existing["target_playlist_name"] == lib.youtube_playlist.name
+    assert (created["target_playlist_name"], created["target_name"]) == (None, "Road trip, copied")
+    detail = api.get(f"/api/pairs/{lib.pair.pk}/").json()
+    assert detail["target_playlist_name"] == lib.youtube_playlist.name
+
+
+def test_listing_pairs_takes_as_many_queries_for_many_pairs_as_for_a_few(api, lib):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api.get("/api/pairs/")  # the token's first use of the day is written once
+    with CaptureQueriesContext(connection) as few:
+        api.get("/api/pairs/")
+    for n in range(8):
+        SyncPair.objects.create(
+            user=lib.pair.user,
+            source=Collection.objects.create(
+                connection=lib.spotify, platform_id=f"s{n}", name=f"S{n}"
+            ),
+            target=Collection.objects.create(
+                connection=lib.youtube, platform_id=f"y{n}", name=f"Y{n}"
+            ),
+            target_platform="youtube",
+        )
+    with CaptureQueriesContext(connection) as many:
+        rows = api.get("/api/pairs/").json()["results"]
+
+    assert {row["target_playlist_name"] for row in rows} >= {f"Y{n}" for n in range(8)}
+    assert len(many) == len(few)
+
+
 def test_creating_a_pair_to_a_new_playlist_answers_201(api, lib, alice):
     response = api.post("/api/pairs/", new_pair_body(lib, schedule="daily"), format="json")
     assert response.status_code == 201
