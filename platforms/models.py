@@ -148,6 +148,9 @@ class Collection(models.Model):
     imported_at = models.DateTimeField(null=True, blank=True)
     # Gone from the platform (deleted there) but kept so history stays readable.
     removed = models.BooleanField(default=False)
+    # False when the platform refuses to list the items (a playlist the person follows
+    # but neither owns nor collaborates on): item_count is the platform's, items are none.
+    items_readable = models.BooleanField(default=True)
 
     class Meta:
         constraints = [
@@ -172,6 +175,14 @@ class Collection(models.Model):
     @property
     def is_liked(self) -> bool:
         return self.kind == self.Kind.LIKED
+
+    @property
+    def unreadable_reason(self) -> str:
+        """Why the songs of a playlist whose items the platform refuses can't be shown or synced."""
+        return (
+            f"{self.connection.get_platform_display()} does not let apps read the songs of a "
+            "playlist you follow but don't own or collaborate on."
+        )
 
 
 class CollectionItem(models.Model):

@@ -344,7 +344,10 @@ def library_import(*, connection_id: int) -> dict[str, int]:
             unchanged = (
                 bool(info.version) and collection.version == info.version and collection.imported_at
             )
-            if unchanged and not collection.removed:
+            # Being made a collaborator does not change a playlist's version, but it
+            # makes it editable: then its items are worth asking for again.
+            refused_before = not collection.items_readable and info.editable
+            if unchanged and not collection.removed and not refused_before:
                 counts["skipped"] += 1
                 continue
             _progress(conn, f"Reading playlist {index} of {len(playlists)}: {info.name}")
@@ -353,13 +356,18 @@ def library_import(*, connection_id: int) -> dict[str, int]:
             except PlatformError as exc:
                 if exc.kind != "forbidden":
                     raise
-                # Since 2026 Spotify lets only owners and collaborators read items.
-                Collection.objects.filter(pk=collection.pk).update(
-                    editable=False,
-                    item_count=info.item_count,
-                    version=info.version,
-                    imported_at=timezone.now(),
-                )
+                # Since 2026 Spotify lets only owners and collaborators read items. Items
+                # kept from an earlier read would show songs we can no longer see.
+                with transaction.atomic():
+                    CollectionItem.objects.filter(collection=collection).delete()
+                    Collection.objects.filter(pk=collection.pk).update(
+                        editable=False,
+                        items_readable=False,
+                        item_count=info.item_count,
+                        version=info.version,
+                        imported_at=timezone.now(),
+                        removed=False,
+                    )
                 counts["skipped"] += 1
                 continue
             if conn.platform == Platform.YOUTUBE:
@@ -367,7 +375,8 @@ def library_import(*, connection_id: int) -> dict[str, int]:
             collection_replace_items(collection=collection, entries=entries)
             Collection.objects.filter(pk=collection.pk).update(
                 name=info.name, description=info.description, version=info.version,
-                editable=info.editable, imported_at=timezone.now(), removed=False,
+                editable=info.editable, items_readable=True, imported_at=timezone.now(),
+                removed=False,
             )  # fmt: skip
             counts["read"] += 1
         gone = [pid for pid in existing if pid not in seen]

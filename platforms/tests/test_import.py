@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from platforms.models import Collection, CollectionItem, Connection, Track
 from platforms.services import library_import
@@ -109,3 +110,40 @@ def test_an_empty_entry_keeps_the_track_it_held_only_when_that_is_certain(alice)
     collection_replace_items(collection=unclear, entries=back)
     row = unclear.items.get(position=1)
     assert (row.track_id, row.possible_track_ids) == (others[3].pk, None)
+
+
+def test_a_followed_playlist_whose_songs_spotify_refuses_says_so_instead_of_looking_empty(
+    alice_connected, platform_settings, client
+):
+    library_import(connection_id=alice_connected.spotify.pk)
+
+    followed = Collection.objects.get(connection=alice_connected.spotify, name="Bob's Bangers")
+    shared = Collection.objects.get(connection=alice_connected.spotify, name="Shared Sunday")
+    assert followed.items_readable is False and followed.editable is False
+    assert followed.item_count == 40 and not followed.items.exists()
+    assert shared.items_readable is True and shared.items.exists()
+    client.force_login(alice_connected)
+    page = client.get(reverse("platforms:collection", args=[followed.pk])).content.decode()
+    assert "40 songs, not readable by apps" in page
+    assert "Spotify does not let apps read the songs of a playlist you follow" in page
+    assert "This collection is empty" not in page
+    listing = client.get(reverse("platforms:playlists")).content.decode()
+    assert "not readable by apps" in listing
+
+
+def test_a_followed_playlist_is_read_again_once_the_person_may_collaborate_on_it(
+    alice_connected, platform_settings
+):
+    sandbox = platform_settings
+    library_import(connection_id=alice_connected.spotify.pk)
+    followed = Collection.objects.get(connection=alice_connected.spotify, name="Bob's Bangers")
+    with sandbox.state.lock:
+        playlist = sandbox.state.spotify.playlists[followed.platform_id]
+        playlist.public, playlist.collaborative = False, True
+        playlist.collaborators = ["sandbox-alice"]
+
+    library_import(connection_id=alice_connected.spotify.pk)
+
+    followed.refresh_from_db()
+    assert followed.items_readable is True and followed.editable is True
+    assert followed.items.count() == 40
