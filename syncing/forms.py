@@ -37,6 +37,8 @@ class ModeSelect(forms.RadioSelect):
 def _label(collection: Collection) -> str:
     if collection.kind == Collection.Kind.LIKED:
         return f"{collection.name} (liked songs)"
+    if not collection.items_readable:
+        return f"{collection.name} ({collection.item_count} songs, not readable by apps)"
     return f"{collection.name} ({collection.item_count} items)"
 
 

@@ -96,6 +96,11 @@ def pair_check(*, pair: SyncPair) -> None:
     source = pair.source
     if source.connection.user_id != pair.user_id:
         errors.setdefault("source", []).append("Choose one of your own playlists.")
+    elif pair.pk is None and not source.items_readable:
+        # A pair made before the refusal was known fails at its run instead, which says so.
+        errors.setdefault("source", []).append(
+            f"{source.unreadable_reason} Choose a playlist you own or collaborate on."
+        )
     if source.connection.platform == pair.target_platform:
         errors.setdefault("target_platform", []).append("The target must be on the other platform.")
     if pair.target_id is not None:

@@ -154,6 +154,19 @@ def test_creating_a_pair_onto_the_same_platform_is_400_from_the_service(api, lib
     assert response.json()["target_platform"] == ["The target must be on the other platform."]
 
 
+def test_a_pair_from_a_playlist_whose_songs_spotify_refuses_is_400_saying_why(api, lib):
+    Collection.objects.filter(pk=lib.playlist.pk).update(editable=False, items_readable=False)
+
+    response = api.post("/api/pairs/", new_pair_body(lib), format="json")
+
+    assert response.status_code == 400
+    assert response.json()["source"] == [
+        "Spotify does not let apps read the songs of a playlist you follow but don't own or "
+        "collaborate on. Choose a playlist you own or collaborate on."
+    ]
+    assert not SyncPair.objects.filter(target_name="Road trip, copied").exists()
+
+
 def test_strict_on_an_add_only_pair_is_400_on_the_strict_field(api, lib):
     response = api.post("/api/pairs/", new_pair_body(lib, strict=True), format="json")
     assert response.status_code == 400

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from platforms.models import CollectionItem, Connection
+from platforms.models import Collection, CollectionItem, Connection
 from platforms.tests import library_builders as build
 from syncing.models import MatchChoice, ReviewItem, Run, RunChange, SyncPair
 
@@ -196,6 +196,28 @@ def test_a_new_playlist_name_longer_than_youtube_allows_is_refused(alice, alice_
         response
     )
     assert not SyncPair.objects.exists()
+
+
+def test_a_followed_playlist_whose_songs_spotify_refuses_cannot_be_the_source(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    followed = build.playlist(spotify, "Bob's Bangers", editable=False, items_readable=False)
+    Collection.objects.filter(pk=followed.pk).update(item_count=40)  # the platform's count
+    why = "Spotify does not let apps read the songs of a playlist you follow"
+
+    form = alice_client.get(reverse("syncing:pair_new"))
+    saved = alice_client.post(
+        reverse("syncing:pair_new"), _pair_form(followed, mode="add_only", action="save_run")
+    )
+    preview = alice_client.post(
+        reverse("syncing:pair_new"),
+        _pair_form(followed, mode="add_only", action="preview"),
+        headers={"HX-Request": "true"},
+    )
+
+    assert "Bob&#x27;s Bangers (40 songs, not readable by apps)" in _text(form)
+    assert saved.status_code == 400 and why in _text(saved)
+    assert "Fix these first" in _text(preview) and why in _text(preview)
+    assert not SyncPair.objects.exists() and not Run.objects.exists()
 
 
 def test_a_source_name_too_long_for_youtube_is_shortened_when_nobody_typed_a_name(

@@ -92,6 +92,25 @@ def test_a_pair_cannot_target_the_same_platform_or_someone_elses_playlist(alice,
     assert "target" in foreign.value.message_dict
 
 
+def test_a_playlist_whose_songs_the_platform_refuses_cannot_be_a_source(alice, library):
+    followed = Collection.objects.create(
+        connection=library, platform_id="bob", name="Bob's Bangers", item_count=40,
+        editable=False, items_readable=False,
+    )  # fmt: skip
+
+    with pytest.raises(ValidationError) as refused:
+        pair_create(user=alice, source=followed, target=None, target_platform="youtube",
+                    target_name="Copy")  # fmt: skip
+    made, not_made = pairs_create_for_all(
+        user=alice, kind="playlists", source_platform="spotify", mode="add_only", schedule="manual"
+    )
+
+    why = "Spotify does not let apps read the songs of a playlist you follow"
+    assert why in refused.value.message_dict["source"][0]
+    assert [(c, why in reason) for c, reason in not_made] == [(followed, True)]
+    assert len(made) == 3
+
+
 def test_two_collections_can_be_paired_only_once_either_way_round(alice, library):
     youtube = Collection.objects.create(
         connection=Connection.objects.get(user=alice, platform="youtube"),
