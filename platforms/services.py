@@ -190,6 +190,18 @@ def collection_replace_items(*, collection: Collection, entries: list[PlaylistEn
             Track.objects.filter(pk__in=gone_unavailable).update(available=False)
 
 
+def collection_mark_unreadable(*, collection: Collection, **fields) -> None:
+    """Records that the platform refuses to list the collection's items (a playlist the
+    person follows but neither owns nor collaborates on). Items kept from an earlier read
+    are dropped: they would show songs nobody can see any more."""
+    with transaction.atomic():
+        CollectionItem.objects.filter(collection=collection).delete()
+        Collection.objects.filter(pk=collection.pk).update(
+            editable=False, items_readable=False, **fields
+        )
+    collection.editable = collection.items_readable = False
+
+
 def _recognise_empty_entries(collection: Collection, rows: list[CollectionItem]) -> list[int]:
     """Gives an empty entry back the track it held, where that is certain.
 
@@ -356,18 +368,14 @@ def library_import(*, connection_id: int) -> dict[str, int]:
             except PlatformError as exc:
                 if exc.kind != "forbidden":
                     raise
-                # Since 2026 Spotify lets only owners and collaborators read items. Items
-                # kept from an earlier read would show songs we can no longer see.
-                with transaction.atomic():
-                    CollectionItem.objects.filter(collection=collection).delete()
-                    Collection.objects.filter(pk=collection.pk).update(
-                        editable=False,
-                        items_readable=False,
-                        item_count=info.item_count,
-                        version=info.version,
-                        imported_at=timezone.now(),
-                        removed=False,
-                    )
+                # Since 2026 Spotify lets only owners and collaborators read items.
+                collection_mark_unreadable(
+                    collection=collection,
+                    item_count=info.item_count,
+                    version=info.version,
+                    imported_at=timezone.now(),
+                    removed=False,
+                )
                 counts["skipped"] += 1
                 continue
             if conn.platform == Platform.YOUTUBE:

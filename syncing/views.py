@@ -151,6 +151,9 @@ def pair_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         values = form.settings_values()
         if request.POST.get("action") == "preview":
+            if not pair.source.items_readable:  # nothing to plan from: say why, not all zeros
+                form.add_error(None, pair.source.unreadable_reason)
+                return _render_pair_form(request, context)
             unsaved = SyncPair(
                 user=request.user,
                 source=pair.source,

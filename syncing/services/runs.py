@@ -34,7 +34,11 @@ from platforms.clients import LIBRARY_BATCH, PLAYLIST_LIMIT, WRITE_BATCH, Platfo
 from platforms.errors import PlatformError, QuotaExhausted
 from platforms.models import Collection, CollectionItem, Connection, Track
 from platforms.quota import next_quota_reset, quota_cost, quota_flush, quota_left_today
-from platforms.services import collection_replace_items, liked_entries
+from platforms.services import (
+    collection_mark_unreadable,
+    collection_replace_items,
+    liked_entries,
+)
 from platforms.types import Platform, PlaylistEntry
 from syncing.models import ReviewItem, Run, RunChange, SyncedItem, SyncPair
 from syncing.selectors import NEVER_MATCH
@@ -80,7 +84,8 @@ class _Cancelled(Exception):
 
 
 class _Gone(Exception):
-    """A collection of the pair is gone from its platform (a deleted playlist)."""
+    """A collection of the pair can't be read any more: gone from its platform (a deleted
+    playlist), or its items refused (a playlist the person only follows)."""
 
 
 def _log_context(run_id: int):
@@ -321,10 +326,18 @@ def _refresh_collection(client: PlatformClient, collection: Collection, *, force
         version = info.version
         if not force and collection.imported_at and version and version == collection.version:
             return
-        entries = client.list_playlist_items(collection.platform_id)
+        try:
+            entries = client.list_playlist_items(collection.platform_id)
+        except PlatformError as exc:
+            if exc.kind == "forbidden":
+                collection_mark_unreadable(collection=collection)
+            raise
     collection_replace_items(collection=collection, entries=entries)
-    Collection.objects.filter(pk=collection.pk).update(version=version, imported_at=timezone.now())
+    Collection.objects.filter(pk=collection.pk).update(
+        version=version, imported_at=timezone.now(), items_readable=True
+    )
     collection.version, collection.imported_at = version, timezone.now()
+    collection.items_readable = True
 
 
 class _Executor:
@@ -551,12 +564,23 @@ class _Executor:
         return [pair.target, *extra]
 
     def _read(self, client: PlatformClient, collection: Collection, side: str) -> None:
-        """Reads a collection of the pair; one the platform no longer has pauses the pair,
-        which would otherwise fail the same way at every scheduled run."""
+        """Reads a collection of the pair; one the platform no longer has, or whose items
+        it refuses, pauses the pair, which would otherwise fail the same way at every
+        scheduled run (or, refused, copy nothing and look like it succeeded)."""
         try:
-            _refresh_collection(client, collection, force=False)
+            # A refusal lifted (the person made a collaborator) leaves the version as it was.
+            _refresh_collection(client, collection, force=not collection.items_readable)
         except PlatformError as exc:
-            if exc.kind != "not_found" or collection.kind == Collection.Kind.LIKED:
+            if collection.kind == Collection.Kind.LIKED:
+                raise
+            if exc.kind == "forbidden" and not collection.items_readable:
+                SyncPair.objects.filter(pk=self.pair.pk).update(enabled=False)
+                raise _Gone(
+                    f"{collection.unreadable_reason} Nothing was synced: the {side} playlist "
+                    f"“{collection.name}” is one. The pair is paused: delete it, or turn it on "
+                    "again once you own or collaborate on that playlist."
+                ) from exc
+            if exc.kind != "not_found":
                 raise
             SyncPair.objects.filter(pk=self.pair.pk).update(enabled=False)
             raise _Gone(

@@ -782,6 +782,57 @@ def test_a_source_playlist_deleted_on_the_platform_pauses_the_pair_and_says_so(
     assert pair.enabled is False
 
 
+REFUSED = "Spotify does not let apps read the songs of a playlist you follow"
+
+
+def test_a_source_whose_songs_spotify_stops_letting_us_read_fails_the_run_and_writes_nothing(
+    library, platform_settings
+):
+    sandbox = platform_settings
+    source = Collection.objects.get(connection__user=library, name="Shared Sunday")
+    pair = pair_create(
+        user=library, source=source, target=None, target_platform="youtube",
+        target_name="Sunday copy", mode="mirror", schedule="hourly",
+    )  # fmt: skip
+    first = sync(pair)
+    assert first.status in (Run.Status.SUCCEEDED, Run.Status.PARTIAL), first.error
+    pair.refresh_from_db()
+    on_youtube = youtube_playlist_ids(sandbox, pair.target.platform_id)
+    with sandbox.state.lock:
+        sandbox.state.spotify.playlists[source.platform_id].collaborators = []  # Bob's choice
+    Collection.objects.filter(pk=source.pk).update(version="")  # read it again
+
+    run = sync(pair)
+
+    pair.refresh_from_db()
+    source.refresh_from_db()
+    assert run.status == Run.Status.FAILED
+    assert REFUSED in run.error and f"the source playlist “{source.name}”" in run.error
+    assert "The pair is paused" in run.error and pair.enabled is False
+    assert not run.changes.exists() and run.removed == 0
+    assert youtube_playlist_ids(sandbox, pair.target.platform_id) == on_youtube
+    assert source.items_readable is False and not source.items.exists()
+
+
+def test_a_pair_made_from_a_followed_playlist_before_the_refusal_was_known_fails_its_run(
+    library, platform_settings
+):
+    sandbox = platform_settings
+    followed = Collection.objects.get(connection__user=library, name="Bob's Bangers")
+    playlists_before = set(sandbox.state.youtube.playlists)
+    pair = SyncPair.objects.create(  # what the pair form let through until it knew better
+        user=library, source=followed, target_platform="youtube", target_name="Bangers"
+    )
+
+    run = sync(pair)
+
+    pair.refresh_from_db()
+    assert run.status == Run.Status.FAILED
+    assert REFUSED in run.error and run.added == 0
+    assert pair.enabled is False and pair.target is None
+    assert set(sandbox.state.youtube.playlists) == playlists_before
+
+
 def test_a_run_that_would_empty_most_of_a_side_holds_its_removals_until_confirmed(
     library, platform_settings
 ):

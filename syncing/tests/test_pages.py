@@ -502,6 +502,22 @@ def test_editing_a_pair_with_a_target_playlist_saves_and_previews(alice, alice_c
     assert "settings are saved" in _text(saved)
 
 
+def test_the_preview_of_a_pair_whose_source_spotify_refuses_to_read_says_why(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    source = build.playlist(spotify, "Bob's Bangers", editable=False, items_readable=False)
+    pair = build.pair(alice, source)  # made before the refusal was known
+
+    preview = alice_client.post(
+        reverse("syncing:pair_edit", args=[pair.pk]),
+        {"mode": "add_only", "schedule": "manual", "enabled": "on", "action": "preview"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert "Fix these first" in _text(preview)
+    assert "Spotify does not let apps read the songs of a playlist you follow" in _text(preview)
+    assert "already in step" not in _text(preview)
+
+
 def test_deleting_a_pair_asks_first_and_says_what_goes_with_it(alice, alice_client):
     spotify, _ = build.two_connected(alice)
     pair = build.pair(alice, build.playlist(spotify))
