@@ -76,10 +76,18 @@ class CollectionSerializer(serializers.ModelSerializer):
             "description",
             "item_count",
             "editable",
+            "items_readable",
             "removed",
             "imported_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "items_readable": {
+                "help_text": "False when the platform refuses to list the items (a playlist "
+                "the person follows but neither owns nor collaborates on): item_count is the "
+                "platform's, no items are listed, and it cannot be a pair's source."
+            }
+        }
 
 
 class CollectionItemSerializer(serializers.Serializer):

@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from platforms.models import Connection
+from platforms.models import Collection, Connection
 from tests.api.library import ACCESS_TOKEN, REFRESH_TOKEN, build_library, token_client
 
 pytestmark = pytest.mark.django_db
@@ -182,6 +182,14 @@ def test_a_playlist_shows_its_details(api, lib):
     assert body["name"] == "Road trip"
     assert body["platform"] == "spotify"
     assert body["item_count"] == 3
+
+
+def test_a_playlist_whose_songs_the_platform_refuses_says_so(api, lib):
+    Collection.objects.filter(pk=lib.playlist.pk).update(editable=False, items_readable=False)
+
+    body = api.get(f"/api/playlists/{lib.playlist.pk}/").json()
+
+    assert body["items_readable"] is False and body["item_count"] == 3
 
 
 def test_playlist_items_come_in_order_with_hidden_items_as_null(api, lib):
