@@ -12,7 +12,7 @@ def mark_refused_playlists(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("platforms", "0003_collectionitem_possible_track_ids"),
+        ("platforms", "0004_quotaledger_refused_at"),
     ]
 
     operations = [
