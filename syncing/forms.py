@@ -175,5 +175,5 @@ class ReviewUrlForm(forms.Form):
     url = forms.CharField(
         label="Or paste a link",
         max_length=500,
-        widget=forms.URLInput(attrs={"placeholder": "https://…"}),
+        widget=forms.URLInput(attrs={"placeholder": "https://… or spotify:track:…"}),
     )

@@ -518,6 +518,19 @@ def test_the_preview_of_a_pair_whose_source_spotify_refuses_to_read_says_why(ali
     assert "already in step" not in _text(preview)
 
 
+def test_the_page_of_a_pair_whose_source_spotify_refuses_to_read_says_why(alice, alice_client):
+    spotify, _ = build.two_connected(alice)
+    source = build.playlist(spotify, "Bob's Bangers", editable=False, items_readable=False)
+    pair = build.pair(alice, source)
+    readable = build.pair(alice, build.playlist(spotify, "Road trip"))
+
+    page = _text(alice_client.get(reverse("syncing:pair", args=[pair.pk])))
+    other = _text(alice_client.get(reverse("syncing:pair", args=[readable.pk])))
+
+    assert "The source playlist's songs could not be read: Spotify does not let" in page
+    assert "could not be read" not in other
+
+
 def test_deleting_a_pair_asks_first_and_says_what_goes_with_it(alice, alice_client):
     spotify, _ = build.two_connected(alice)
     pair = build.pair(alice, build.playlist(spotify))
