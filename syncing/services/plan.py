@@ -116,6 +116,11 @@ def desired_order(changes: list[RunChange], *, keep_duplicates: bool) -> list[tu
     return list({t: (t, s) for t, s in reversed(order)}.values())[::-1]
 
 
+def first_sources(wanted: list[tuple[int, int]]) -> dict[int, int]:
+    """Each counterpart's first source item in ``desired_order``: the one a move names."""
+    return {t: s for t, s in reversed(wanted)}
+
+
 def _moves(changes: list[RunChange], target: list[Entry], *, keep_duplicates: bool):
     """Songs already in the target that the source has in another order.
 
@@ -136,7 +141,7 @@ def _moves(changes: list[RunChange], target: list[Entry], *, keep_duplicates: bo
         if not (e.entry_id and e.entry_id in removed_entries) and e.track_id not in removed_tracks
     ]
     wanted = desired_order(changes, keep_duplicates=keep_duplicates)
-    source_of = {t: s for t, s in reversed(wanted)}
+    source_of = first_sources(wanted)
     moves = moves_to_follow([e.track_id for e in staying], [t for t, _ in wanted])
     return [
         RunChange(

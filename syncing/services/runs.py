@@ -51,6 +51,7 @@ from syncing.services.plan import (
     Entry,
     desired_order,
     entries_of,
+    first_sources,
     follows_source_order,
     listed_ids,
     plan_changes,
@@ -574,20 +575,21 @@ class _Executor:
             if collection.kind == Collection.Kind.LIKED:
                 raise
             if exc.kind == "forbidden" and not collection.items_readable:
-                SyncPair.objects.filter(pk=self.pair.pk).update(enabled=False)
-                raise _Gone(
+                why = (
                     f"{collection.unreadable_reason} Nothing was synced: the {side} playlist "
                     f"“{collection.name}” is one. The pair is paused: delete it, or turn it on "
                     "again once you own or collaborate on that playlist."
-                ) from exc
-            if exc.kind != "not_found":
+                )
+            elif exc.kind == "not_found":
+                why = (
+                    f"The {side} playlist “{collection.name}” no longer exists on "
+                    f"{Platform(client.platform).label}. The pair is paused: delete it, or "
+                    "edit it to choose another playlist and turn it on again."
+                )
+            else:
                 raise
             SyncPair.objects.filter(pk=self.pair.pk).update(enabled=False)
-            raise _Gone(
-                f"The {side} playlist “{collection.name}” no longer exists on "
-                f"{Platform(client.platform).label}. The pair is paused: delete it, or edit "
-                "it to choose another playlist and turn it on again."
-            ) from exc
+            raise _Gone(why) from exc
 
     @staticmethod
     def _created_before(target_client: PlatformClient, mark: str):
@@ -911,10 +913,12 @@ class _Executor:
                 "collection_id", flat=True
             )
         )
+        # Additions go in at their place when the pair keeps order, and an undo puts
+        # removed songs back where they were.
+        placed = self.pair.keep_order or bool(self.run.undo_of_id)
         start = 0
         while start < len(changes):
             chunk = changes[start : start + batch]
-            placed = self.pair.keep_order or bool(self.run.undo_of_id)
             if placed and chunk[0].position is not None:
                 # One call adds at one place: a batch stops where the places stop following.
                 run = 1
@@ -974,7 +978,7 @@ class _Executor:
         entries = entries_of([collection])
         changes = list(self._changes().order_by("seq"))
         wanted = desired_order(changes, keep_duplicates=self.pair.keep_duplicates)
-        source_of = {t: s for t, s in reversed(wanted)}
+        source_of = first_sources(wanted)
         moves = moves_to_follow([e.track_id for e in entries], [t for t, _ in wanted])
         # The plan's moves, as far as they are still needed; new ones where an addition
         # did not land where it was asked to.
@@ -1137,9 +1141,7 @@ class _Executor:
         undone = (
             changes.filter(outcome=Outcome.FAILED).exists()
             or changes.filter(action=Action.UNMATCHED).exclude(method=NEVER_MATCH).exists()
-            or changes.filter(
-                action=Action.REMOVE, outcome=Outcome.SKIPPED, reason__startswith=HELD_BACK
-            ).exists()
+            or run_held_removals(run=self.run) > 0
         )
         return Run.Status.PARTIAL if undone else Run.Status.SUCCEEDED
 
