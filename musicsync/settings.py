@@ -176,6 +176,15 @@ else:
     # django-ratelimit wants a shared cache; with no Redis, limits are per process.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
+# How long a person's rendered page or API list may be given again while no data changes
+# (musicsync/pagecache.py). Only with a shared cache: local memory is per process, and a
+# worker's writes in another process could not mark it out of date.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60 if REDIS_URL else 0, minimum=0)
+if PAGE_CACHE_SECONDS and not REDIS_URL:
+    raise ImproperlyConfigured(
+        "PAGE_CACHE_SECONDS needs REDIS_URL (a cache shared by all processes)"
+    )
+
 # --- Background jobs ----------------------------------------------------------------
 
 _DRAMATIQ_MIDDLEWARE = [

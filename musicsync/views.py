@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
+from musicsync.pagecache import cache_page_per_person
 from platforms.models import Platform
 from platforms.quota import quota_left_today
 from platforms.selectors import connections_for_user
@@ -16,6 +17,7 @@ from syncing.selectors import pairs_for_user, review_open_count
 
 @login_required
 @require_GET
+@cache_page_per_person
 def home(request: HttpRequest) -> HttpResponse:
     connections = connections_for_user(user=request.user)
     by_platform = {c.platform: c for c in connections}

@@ -25,6 +25,7 @@ from musicsync.api import (
     ErrorSerializer,
     ThrottledSerializer,
 )
+from musicsync.pagecache import CachedListMixin
 from platforms import quota, selectors
 from platforms.models import Collection, CollectionItem, Connection, Platform
 from platforms.serializers import (
@@ -41,7 +42,7 @@ from platforms.services import library_import_start
     list=extend_schema(summary="Your connected accounts"),
     retrieve=extend_schema(summary="One connected account"),
 )
-class ConnectionViewSet(viewsets.ReadOnlyModelViewSet):
+class ConnectionViewSet(CachedListMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ConnectionSerializer
     queryset = Connection.objects.none()  # for the schema; requests use the selectors
     throttle_classes = [ApiThrottle]
@@ -104,7 +105,7 @@ class ItemFilter(filters.FilterSet):
 
 # Playlists and liked songs differ only in their kind. (A comment, not a docstring: the
 # schema would show a docstring as every operation's description.)
-class _CollectionViewSet(viewsets.ReadOnlyModelViewSet):
+class _CollectionViewSet(CachedListMixin, viewsets.ReadOnlyModelViewSet):
     kind: str = ""
     serializer_class = CollectionSerializer
     queryset = Collection.objects.none()

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from musicsync.pagecache import cache_page_per_person
 from platforms import selectors
 from platforms.exports import FORMATS, export_response
 from platforms.models import Collection, Connection, Platform
@@ -37,6 +38,7 @@ def _template(request: HttpRequest, page: str, fragment: str) -> str:
 
 @login_required
 @require_GET
+@cache_page_per_person
 def playlists(request: HttpRequest) -> HttpResponse:
     platform = _platform_param(request)
     search = _search_param(request)
@@ -60,6 +62,7 @@ def playlists(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@cache_page_per_person
 def liked(request: HttpRequest) -> HttpResponse:
     connections = selectors.connections_for_user(user=request.user)
     platform = _platform_param(request) or (connections[0].platform if connections else None)
@@ -89,6 +92,7 @@ def liked(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@cache_page_per_person
 def collection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     collection = selectors.get_collection_for_user(user=request.user, pk=pk)
     search = _search_param(request)

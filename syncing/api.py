@@ -25,6 +25,7 @@ from musicsync.api import (
     ErrorSerializer,
     service_errors,
 )
+from musicsync.pagecache import CachedListMixin
 from syncing import selectors
 from syncing.models import ReviewItem, Run, RunChange, SyncPair
 from syncing.serializers import (
@@ -56,7 +57,7 @@ def _own_pairs(request: Any) -> QuerySet[SyncPair]:
     partial_update=extend_schema(summary="Change some of a pair's settings"),
     destroy=extend_schema(summary="Delete a pair (its active run is cancelled)"),
 )
-class PairViewSet(viewsets.ModelViewSet):
+class PairViewSet(CachedListMixin, viewsets.ModelViewSet):
     queryset = SyncPair.objects.none()  # for the schema; requests use the selectors
     serializer_class = PairSerializer
     throttle_classes = [ApiThrottle]
@@ -159,7 +160,7 @@ class ChangeFilter(filters.FilterSet):
     list=extend_schema(summary="Your runs, newest first"),
     retrieve=extend_schema(summary="One run, with counts of its changes"),
 )
-class RunViewSet(viewsets.ReadOnlyModelViewSet):
+class RunViewSet(CachedListMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Run.objects.none()
     serializer_class = RunSerializer
     throttle_classes = [ApiThrottle]
@@ -254,7 +255,9 @@ class ReviewFilter(filters.FilterSet):
     list=extend_schema(summary="Songs waiting for you to choose their match, surest first"),
     retrieve=extend_schema(summary="One review item"),
 )
-class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReviewViewSet(
+    CachedListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     queryset = ReviewItem.objects.none()
     serializer_class = ReviewItemSerializer
     throttle_classes = [ApiThrottle]

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.ratelimits import limited
+from musicsync.pagecache import cache_page_per_person
 from platforms.models import Platform
 from platforms.selectors import connections_for_user
 from syncing import selectors
@@ -60,6 +61,7 @@ def _apply_errors(form, error: ValidationError) -> None:
 
 @login_required
 @require_GET
+@cache_page_per_person
 def pair_list(request: HttpRequest) -> HttpResponse:
     context = {
         "pairs": selectors.pairs_for_user(user=request.user),
@@ -216,6 +218,7 @@ def schedules(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@cache_page_per_person
 def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pair = selectors.get_pair_for_user(user=request.user, pk=pk)
     runs = Paginator(selectors.runs_for_user(user=request.user, pair=pair), RUNS_PER_PAGE)
@@ -321,6 +324,7 @@ def _plural(count: int, word: str) -> str:
 
 @login_required
 @require_GET
+@cache_page_per_person
 def run_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in Run.Status.values else ""
@@ -354,6 +358,7 @@ CHANGE_FILTERS = [
 
 @login_required
 @require_GET
+@cache_page_per_person
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = selectors.get_run_for_user(user=request.user, pk=pk)
     context: dict = {"run": run}
@@ -461,6 +466,7 @@ def run_confirm_removals(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@cache_page_per_person
 def review_queue(request: HttpRequest) -> HttpResponse:
     items = selectors.review_items_open(user=request.user)
     page = Paginator(items, 50).get_page(request.GET.get("page", 1))

@@ -31,6 +31,8 @@ def load_settings(**env: str) -> subprocess.CompletedProcess:
         ({"DEBUG": "true", "YOUTUBE_DAILY_QUOTA": "lots"}, "YOUTUBE_DAILY_QUOTA"),
         ({"DEBUG": "true", "MUSICSYNC_2FA": "sometimes"}, "MUSICSYNC_2FA"),
         ({"DEBUG": "true", "SENTRY_DSN": "not a url"}, "SENTRY_DSN"),
+        ({"DEBUG": "true", "PAGE_CACHE_SECONDS": "soon"}, "PAGE_CACHE_SECONDS"),
+        ({"DEBUG": "true", "REDIS_URL": "", "PAGE_CACHE_SECONDS": "60"}, "PAGE_CACHE_SECONDS"),
         ({"DEBUG": "false"}, "SECRET_KEY"),
         ({"DEBUG": "false", "SECRET_KEY": "x" * 50}, "FIELD_ENCRYPTION_KEY"),
     ],

@@ -1,0 +1,219 @@
+"""A person's pages and API lists, served again from the cache until the data changes.
+
+A dashboard of fifty pairs, a playlist of ten thousand songs or a run being polled every
+three seconds is asked for again and again while nothing in it changes. So the rendered
+response is kept in the cache, per person (and, for pages, per browser: a page holds the
+browser's CSRF token), and given back while it is still good.
+
+Still good means:
+- **nothing was written since**: every process (web, workers, scheduler, commands) bumps
+  one data version whenever it writes to the database, right after the statement and again
+  when its transaction commits, so a page is never kept from before a write. The version is
+  one for everybody: a self-hosted instance has a household, not a crowd, and one version
+  cannot miss a write that touched several people's rows (an operator in the admin);
+- **the minute has not turned**: pages say "3 minutes ago" and how much YouTube quota is
+  left today, so nothing is kept past `PAGE_CACHE_SECONDS`.
+
+Responses that set a cookie, carry a message, or are not a plain 200 are never kept. With
+`PAGE_CACHE_SECONDS=0` (the embedded default: its cache is per process) nothing is cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CSRF_SECRET_LENGTH, _unmask_cipher_token, get_token
+
+log = logging.getLogger(__name__)
+
+VERSION_KEY = "pagecache:version"
+_WRITE = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE)\s+\"?(\w+)", re.I)
+# Writes that change no page: the job table django_dramatiq keeps for the admin. (A
+# session's writes count: a page may show what the session holds, such as a verified
+# second factor.)
+_UNSEEN_TABLES = frozenset({"django_dramatiq_task"})
+
+
+def enabled() -> bool:
+    return settings.PAGE_CACHE_SECONDS > 0
+
+
+# --- The data version ---------------------------------------------------------------
+
+
+def bump() -> None:
+    """Every kept page and list is out of date from now on."""
+    try:
+        cache.set(VERSION_KEY, secrets.token_hex(8), None)
+    except Exception:  # noqa: BLE001 - the cache being down must never fail a write
+        # Pages are not served from a cache that is down either; once it is back, what
+        # it kept ages out within PAGE_CACHE_SECONDS.
+        log.warning("could not mark cached pages out of date", exc_info=True)
+
+
+def _current_version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, secrets.token_hex(8), None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def watch_writes(sender: Any = None, connection: BaseDatabaseWrapper | None = None, **kw) -> None:
+    """`connection_created` receiver: bump the version on this connection's writes."""
+    if connection is not None and _after_write not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_after_write)
+
+
+def _after_write(execute, sql, params, many, context):
+    result = execute(sql, params, many, context)
+    if enabled():
+        found = _WRITE.match(sql) if isinstance(sql, str) else None
+        if found and found.group(1).lower() not in _UNSEEN_TABLES:
+            # Now, so that nothing read in this transaction is kept under the old version
+            # (and a test's never-committed transaction still shows its writes)...
+            bump()
+            # ...and once more when the rows are visible to everybody, because a page made
+            # between the two from the rows before the write is kept under the new one.
+            connection = context["connection"]
+            if connection.in_atomic_block and not any(
+                func is bump for _ids, func, _robust in connection.run_on_commit
+            ):
+                connection.on_commit(bump)
+    return result
+
+
+# --- Keeping and giving back --------------------------------------------------------
+
+
+def _key(*parts: object) -> str:
+    bucket = int(time.time() // settings.PAGE_CACHE_SECONDS)
+    digest = hashlib.sha256("\x1f".join(map(str, (*parts, bucket))).encode()).hexdigest()
+    return f"pagecache:{digest[:40]}"
+
+
+def _lookup(key: str) -> tuple[str, dict | None]:
+    """The current data version and, if it was kept under that version, the response."""
+    try:
+        found = cache.get_many([VERSION_KEY, key])
+        version = found.get(VERSION_KEY) or _current_version()
+    except Exception:  # noqa: BLE001 - a cache that is down means making the page afresh
+        log.warning("page cache unavailable", exc_info=True)
+        return "", None
+    kept = found.get(key)
+    return version, kept if kept and kept["version"] == version else None
+
+
+def _keep(key: str, version: str, response: HttpResponse, token: str = "") -> None:
+    if response.status_code != 200 or response.streaming or response.cookies or not version:
+        return
+    kept = {
+        "version": version,
+        "content": response.content,
+        # The view's own headers (content type, HTMX's); the middleware adds the rest again.
+        "headers": dict(response.items()),
+        "token": token,
+    }
+    try:
+        cache.set(key, kept, settings.PAGE_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001
+        log.warning("could not keep a page", exc_info=True)
+
+
+_MASKED = re.compile(rb"[A-Za-z0-9]{%d}" % (2 * CSRF_SECRET_LENGTH))
+
+
+def _page_token(content: bytes, secret: str) -> str:
+    """The masked CSRF token the page's forms carry (the template masked it when rendering)."""
+    for found in _MASKED.finditer(content):
+        token = found.group().decode()
+        if _unmask_cipher_token(token) == secret:
+            return token
+    return ""
+
+
+def _give_back(kept: dict, token: str = "") -> HttpResponse:
+    content = kept["content"]
+    if token and kept["token"]:
+        # The page's forms carry a fresh mask of the same CSRF secret, as a page made now would.
+        content = content.replace(kept["token"].encode(), token.encode())
+    response = HttpResponse(content)
+    for header, value in kept["headers"].items():
+        response[header] = value
+    return response
+
+
+def _has_messages(request: HttpRequest) -> bool:
+    storage = getattr(request, "_messages", None)
+    return storage is not None and len(storage) > 0
+
+
+def cache_page_per_person(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Keep a person's GET page (and its HTMX fragments) until the data changes."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        csrf_secret = request.META.get("CSRF_COOKIE", "")
+        if (
+            not enabled()
+            or request.method != "GET"
+            or not request.user.is_authenticated
+            or not csrf_secret
+            or not request.session.session_key
+            or _has_messages(request)
+        ):
+            return view(request, *args, **kwargs)
+        key = _key(
+            "page",
+            request.user.pk,
+            request.session.session_key,
+            csrf_secret,
+            request.get_full_path(),
+            request.headers.get("HX-Request", ""),
+            request.headers.get("HX-Target", ""),
+            request.headers.get("HX-Boosted", ""),
+        )
+        version, kept = _lookup(key)
+        if kept is not None:
+            return _give_back(kept, get_token(request))
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+        if not _has_messages(request) and not response.streaming:
+            _keep(key, version, response, _page_token(response.content, csrf_secret))
+        return response
+
+    return wrapper
+
+
+class CachedListMixin:
+    # For a DRF viewset: keep a person's JSON lists until the data changes. (A comment,
+    # not a docstring: drf-spectacular would describe every viewset with it.) It acts
+    # inside `list()`, so authentication, permissions and rate limits still apply to every
+    # request. The browsable API (HTML with forms) is never kept.
+
+    def list(self, request, *args, **kwargs):
+        if not enabled() or request.accepted_renderer.format != "json":
+            return super().list(request, *args, **kwargs)
+        key = _key("api", request.user.pk, request.get_full_path(), request.accepted_media_type)
+        version, kept = _lookup(key)
+        if kept is not None:
+            return _give_back(kept)
+        response = super().list(request, *args, **kwargs)
+        response.accepted_renderer = request.accepted_renderer
+        response.accepted_media_type = request.accepted_media_type
+        response.renderer_context = self.get_renderer_context()
+        response.render()
+        _keep(key, version, response)
+        return response

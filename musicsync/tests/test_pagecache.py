@@ -1,0 +1,199 @@
+"""Pages and API lists asked for again come from the cache, and never show old data."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from musicsync import pagecache
+from platforms.tests import library_builders as build
+from syncing.models import Run
+from tests.api.library import token_client
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_on(settings):
+    settings.PAGE_CACHE_SECONDS = 60
+
+
+@pytest.fixture
+def alice_tab(alice_client):
+    """Alice's browser tab, which holds its CSRF cookie from its first page on."""
+    alice_client.get(reverse("syncing:runs"))
+    return alice_client
+
+
+@pytest.fixture
+def alices_run(alice):
+    spotify, _youtube = build.two_connected(alice)
+    pair = build.pair(alice, build.playlist(spotify, "Road trip", items=3))
+    return build.run(pair, status=Run.Status.SUCCEEDED, added=3)
+
+
+def _queries(client, url: str, **headers) -> tuple[int, str]:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers=headers)
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+def test_a_page_asked_for_again_is_given_without_reading_the_library(alice, alice_tab, alices_run):
+    url = reverse("dashboard")
+
+    first, first_text = _queries(alice_tab, url)
+    again, again_text = _queries(alice_tab, url)
+
+    assert "Road trip" in again_text
+    # Only the person (for the log-in check) is read; the pairs and runs are not.
+    assert first >= 5 and again == 1
+    strip = re.compile(r'value="[^"]{64}"|"X-CSRFToken": "[^"]{64}"')
+    assert strip.sub("", again_text) == strip.sub("", first_text)
+
+
+def test_a_change_shows_on_the_next_request(alice_tab, alices_run):
+    url = reverse("syncing:run", args=[alices_run.pk])
+    assert "Succeeded" in alice_tab.get(url).content.decode()
+
+    Run.objects.filter(pk=alices_run.pk).update(status=Run.Status.FAILED, error="Spotify said no")
+
+    text = alice_tab.get(url).content.decode()
+    assert "Spotify said no" in text
+
+
+def test_a_poll_and_the_full_page_are_kept_apart(alice_tab, alices_run):
+    url = reverse("syncing:run", args=[alices_run.pk])
+    full = alice_tab.get(url).content.decode()
+
+    fragment = alice_tab.get(url, headers={"HX-Request": "true", "HX-Target": "run-body"})
+
+    assert "<html" in full
+    assert "<html" not in fragment.content.decode()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_write_by_another_process_shows_on_the_next_request(alice, alices_run):
+    client = Client()
+    client.force_login(alice)
+    client.get(reverse("syncing:runs"))
+    url = reverse("syncing:run", args=[alices_run.pk])
+    assert "Succeeded" in client.get(url).content.decode()
+
+    # A worker is another process with its own connection: it marks kept pages out of
+    # date through the cache they share.
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "MUSICSYNC_TESTING": "0",
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@"
+            f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
+        ),
+    }
+    write = (
+        "from syncing.models import Run; "
+        f"Run.objects.filter(pk={alices_run.pk}).update(status='failed', error='Worker wrote')"
+    )
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", write],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+    assert "Worker wrote" in client.get(url).content.decode()
+
+
+def test_a_page_is_made_afresh_once_its_time_is_up(alice_tab, alices_run, monkeypatch):
+    url = reverse("dashboard")
+    _queries(alice_tab, url)
+    assert _queries(alice_tab, url)[0] == 1
+
+    later = pagecache.time.time() + 61
+    monkeypatch.setattr(pagecache.time, "time", lambda: later)
+
+    assert _queries(alice_tab, url)[0] > 1
+
+
+def test_another_person_never_gets_a_kept_page_or_list(alice, alice_tab, bob, alices_run):
+    url = reverse("syncing:run", args=[alices_run.pk])
+    alice_tab.get(url)
+    alice_api = token_client(alice)
+    assert alice_api.get("/api/runs/").json()["count"] == 1
+
+    bob_client = Client()
+    bob_client.force_login(bob)
+
+    assert bob_client.get(url).status_code == 404
+    assert token_client(bob).get("/api/runs/").json()["count"] == 0
+
+
+def test_a_kept_page_carries_a_fresh_working_csrf_token(alice, alices_run):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    url = reverse("syncing:run", args=[alices_run.pk])
+    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+    client.get(reverse("syncing:runs"))
+    first = token.search(client.get(url).content.decode()).group(1)
+    kept = token.search(client.get(url).content.decode()).group(1)
+
+    assert kept != first  # each response masks the secret afresh, as Django does
+    response = client.post(
+        reverse("syncing:run_cancel", args=[alices_run.pk]), {"csrfmiddlewaretoken": kept}
+    )
+    assert response.status_code == 302
+
+
+def test_a_message_is_shown_once_and_never_kept(alice_tab, alices_run):
+    url = reverse("syncing:run", args=[alices_run.pk])
+    alice_tab.get(url)
+
+    alice_tab.post(reverse("syncing:run_cancel", args=[alices_run.pk]))
+
+    assert "already ended" in alice_tab.get(url).content.decode()
+    assert "already ended" not in alice_tab.get(url).content.decode()
+
+
+def test_an_api_list_is_kept_until_something_is_written(alice, alices_run):
+    api = token_client(alice)
+    api.get("/api/runs/")  # the token's first use of the day is written
+    first, _ = _queries(api, "/api/pairs/")
+    again, _ = _queries(api, "/api/pairs/")
+    assert again < first
+
+    spotify = alices_run.pair.source.connection
+    build.pair(alice, build.playlist(spotify, "Gym"))
+
+    names = {row["source_name"] for row in api.get("/api/pairs/").json()["results"]}
+    assert names == {"Road trip", "Gym"}
+
+
+def test_the_browsable_api_is_made_every_time(alice, alice_tab, alices_run):
+    first, _ = _queries(alice_tab, "/api/runs/", Accept="text/html")
+    again, _ = _queries(alice_tab, "/api/runs/", Accept="text/html")
+
+    assert again == first
+
+
+def test_nothing_is_kept_when_it_is_turned_off(alice_tab, alices_run, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    url = reverse("dashboard")
+
+    first, _ = _queries(alice_tab, url)
+
+    assert _queries(alice_tab, url)[0] == first
