@@ -20,6 +20,7 @@ from .normalize import (
     parse_youtube,
     strip_trailing_noise,
     version_tags,
+    words,
 )
 
 # Chosen on half of the development artists (docs/matching.md): the lowest threshold
@@ -261,6 +262,9 @@ def _evidence(spotify: Parsed, video: Parsed) -> _Evidence:
             for i, seg in enumerate(video.segments):
                 if i == where or seg.text.split(" ", 1)[0] not in first_words:
                     continue
+                if version_tags(seg.text):
+                    # "(Sped Up)" is not a short form of the uploader "sped up nightcore".
+                    continue
                 if seg.names and _short_form(seg.names[0], name):
                     found, segment, is_lead = 0.85, i, True
                     break
@@ -289,9 +293,20 @@ def _evidence(spotify: Parsed, video: Parsed) -> _Evidence:
     shows_artist = (channel is not None and channel.is_artist) or other_parts > 0
     album = False
     if not best:
-        album = any(_contains(w, video.text) for w in spotify.works)
+        album = any(_album_named(w, spotify, video, where) for w in spotify.works)
     uncredited = _uncredited(names, video, lead_segment) if best else ()
     return _Evidence(t, best, who, lead, shows_artist and not best, album, uncredited)
+
+
+def _album_named(work: str, spotify: Parsed, video: Parsed, where: int) -> bool:
+    if not _contains(work, video.text):
+        return False
+    if not any(_contains(work, t) for t in (spotify.core, *spotify.alt_titles)):
+        return True
+    # An album whose name is inside the song's title ("Christmas" for "Home for
+    # Christmas") is in every upload of that title: only a part of its own counts
+    # ("Hamilton: Alexander Hamilton").
+    return any(i != where and _contains(work, seg.text) for i, seg in enumerate(video.segments))
 
 
 def _uncredited(names: Sequence[str], video: Parsed, lead_segment: int) -> tuple[str, ...]:
@@ -420,10 +435,19 @@ def _penalties(
 _COVER_BY_RE = re.compile(r"\b(?:covered by|cover by|cover de|cover von|cover par)\s+(.+)$")
 
 
-def _cover_performer(text: str) -> str:
+def _cover_performer(video: Parsed) -> str:
     """Who performs a cover the video names ("... cover by bedroom tapes"), or ""."""
-    match = _COVER_BY_RE.search(text)
-    return match.group(1).strip() if match else ""
+    match = _COVER_BY_RE.search(video.full)
+    if match:
+        return match.group(1).strip()
+    channel = video.channel
+    if channel is not None and len(channel.name) >= 4:
+        # "Song - Mira Solis (Bedroom Tapes acoustic cover)" on Bedroom Tapes' channel.
+        for seg in video.segments:
+            text = words(seg.raw)
+            if _contains(channel.name, text) and "cover" in version_tags(text):
+                return channel.name
+    return ""
 
 
 def score(source: Parsed, cand: Parsed) -> tuple[float, tuple[str, ...], float]:
@@ -437,7 +461,7 @@ def score(source: Parsed, cand: Parsed) -> tuple[float, tuple[str, ...], float]:
     # ...but "Song - Jonah Pike | Cover by Bedroom Tapes" is Bedroom Tapes' recording.
     own_cover = False
     if ev.lead:
-        performer = _cover_performer(video.full)
+        performer = _cover_performer(video)
         own_cover = not performer or any(name and name in performer for name in spotify.artists)
     conf = _penalties(source, cand, conf, reasons, title=spotify.core, covered_by_artist=own_cover)
     # Among equally confident candidates prefer the artist's own upload, with no

@@ -597,6 +597,41 @@ def test_it_matches_a_cover_to_the_covering_artists_own_track():
     assert match(source, [original]).choice is None
 
 
+def test_a_cover_named_after_the_uploading_channel_is_the_channels_recording():
+    # The original artist leads the title; the bracket and the channel name the cover's
+    # performer, so the video is Bedroom Tapes' recording, not Mira Solis's.
+    cover = video(
+        "Paper Lanterns - Mira Solis (Bedroom Tapes feat. Ana Reyes acoustic cover)",
+        "Bedroom Tapes",
+    )
+    assert match(LANTERNS, [cover]).choice is None
+    their_track = spotify("Paper Lanterns", "Bedroom Tapes", album="Cover Sessions")
+    assert picked(cover, [LANTERNS, their_track]) is their_track
+
+
+def test_a_version_bracket_is_not_a_short_form_of_an_uploaders_name():
+    # An uploader calling itself "sped up tapes" makes its own sped-up edits; the
+    # artist's own "(Sped Up)" video is not theirs.
+    their_edit = spotify("Paper Lanterns - Sped Up Version", "sped up tapes")
+    artists_own = video("Mira Solis - Paper Lanterns (Sped Up) [Lyric Video]", "Mira Solis")
+    assert match(artists_own, [their_edit]).choice is None
+    assert match(their_edit, [artists_own]).choice is None
+
+
+def test_an_album_named_inside_the_title_is_no_evidence():
+    # Another singer's upload of a standard: the album "Winter" is in the song's title,
+    # so every upload of that song "names" it.
+    song = spotify("Home for Winter", "Mira Solis", album="Winter")
+    other_singer = video("Benny Okafor - Home For Winter (Official Music Video)", "BennyOkaforVEVO")
+    assert match(song, [other_singer]).choice is None
+
+
+def test_an_album_inside_the_title_counts_when_the_video_names_it_apart():
+    song = spotify("Alexander Lantern", "Cast of Lantern", album="Lantern (Cast Recording)")
+    upload = video("Lantern: Alexander Lantern", "Broadway Clips")
+    assert picked(song, [upload]) is upload
+
+
 def test_it_does_not_take_a_title_word_for_a_remix_marker():
     song = spotify("Flip the Coin", "Mira Solis")
     right = video("Mira Solis - Flip the Coin (Official Video)", "MiraSolisVEVO")
