@@ -216,6 +216,8 @@ def _recognise_empty_entries(collection: Collection, rows: list[CollectionItem])
       hold, and none of them counts as removed;
     - else by its place: the same position as a track now missing, between the same
       neighbours as before (an entry the sync itself added has no date until it is read).
+      Empty entries side by side are taken together, between the neighbours of the
+      stretch: songs a sync added together sit side by side.
     Otherwise nothing is guessed. Returns the tracks recognised, now unavailable.
     """
     empty_rows = [row for row in rows if row.track_id is None]
@@ -249,19 +251,44 @@ def _recognise_empty_entries(collection: Collection, rows: list[CollectionItem])
             for row in empty[key]:
                 row.possible_track_ids = held
     old = [track_id for track_id, _, _, _ in before]
+    if len(old) != len(rows):
+        return recognised
+    # Empty entries side by side (songs the sync added together, say) are one stretch:
+    # each is the track that held its place when the stretch sits between the same
+    # neighbours as before.
     now = [row.track_id for row in rows]
-    for row in empty_rows:
-        at = row.position
-        if row.track_id or row.possible_track_ids or len(old) != len(now) or at >= len(old):
+    stretch: list[CollectionItem] = []
+    for row in sorted(empty_rows, key=lambda r: r.position):
+        open_ = not row.track_id and not row.possible_track_ids and row.position < len(old)
+        if open_ and stretch and row.position == stretch[-1].position + 1:
+            stretch.append(row)
             continue
-        held = old[at]
-        same_neighbours = (at == 0 or old[at - 1] == now[at - 1]) and (
-            at + 1 == len(old) or old[at + 1] == now[at + 1]
-        )
-        if held and held not in listed and held not in recognised and same_neighbours:
-            row.track_id = held
-            recognised.append(held)
+        recognised += _recognise_stretch(stretch, old, now, listed, recognised)
+        stretch = [row] if open_ else []
+    recognised += _recognise_stretch(stretch, old, now, listed, recognised)
     return recognised
+
+
+def _recognise_stretch(
+    stretch: list[CollectionItem],
+    old: list[int | None],
+    now: list[int | None],
+    listed: set[int],
+    recognised: list[int],
+) -> list[int]:
+    if not stretch:
+        return []
+    first, last = stretch[0].position, stretch[-1].position
+    if (first > 0 and old[first - 1] != now[first - 1]) or (
+        last + 1 < len(old) and old[last + 1] != now[last + 1]
+    ):
+        return []
+    held = [old[row.position] for row in stretch]
+    if any(not h or h in listed or h in recognised for h in held) or len(set(held)) < len(held):
+        return []
+    for row, track_id in zip(stretch, held, strict=True):
+        row.track_id = track_id
+    return held
 
 
 def _entry_key(entry_id: str, added_at) -> str:
