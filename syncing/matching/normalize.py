@@ -151,6 +151,15 @@ VERSION_MARKERS: dict[str, tuple[str, ...]] = {
     "slowed": ("slowed", "slowed reverb", "reverb"),
     "8d": ("8d", "8d audio"),
     "lofi": ("lofi", "lo fi", "lofi remix", "chillhop"),
+    # An artist's own new recording of an old song ("Love Story (Taylor's Version)").
+    "re-recording": (
+        "re recorded",
+        "rerecorded",
+        "re recording",
+        "rerecording",
+        "re record",
+        "taylors version",
+    ),
     # A whole album in one video is not one of its songs.
     "full album": ("full album", "album completo", "album complet", "full ep", "full mixtape"),
 }

@@ -618,6 +618,17 @@ def test_a_version_bracket_is_not_a_short_form_of_an_uploaders_name():
     assert match(their_edit, [artists_own]).choice is None
 
 
+def test_an_artists_re_recording_is_not_the_original_recording():
+    original = video("Mira Solis - Paper Lanterns (Official Video)", "MiraSolisVEVO")
+    redone = video("Mira Solis - Paper Lanterns (Mira's Version) [Re-Recorded]", "MiraSolisVEVO")
+    new_recording = spotify("Paper Lanterns - Re-Recorded", "Mira Solis")
+
+    assert picked(new_recording, [original, redone]) is redone
+    assert match(new_recording, [original]).choice is None
+    assert match(LANTERNS, [redone]).choice is None
+    assert picked(redone, [LANTERNS, new_recording]) is new_recording
+
+
 def test_an_album_named_inside_the_title_is_no_evidence():
     # Another singer's upload of a standard: the album "Winter" is in the song's title,
     # so every upload of that song "names" it.
