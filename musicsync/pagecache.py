@@ -52,6 +52,11 @@ def enabled() -> bool:
 # --- The data version ---------------------------------------------------------------
 
 
+# While the cache is down every write fails to bump: say so once a minute, not per write.
+FAILURE_LOG_SECONDS = 60
+_failures = {"count": 0, "logged_at": None}
+
+
 def bump() -> None:
     """Every kept page and list is out of date from now on."""
     try:
@@ -59,7 +64,16 @@ def bump() -> None:
     except Exception:  # noqa: BLE001 - the cache being down must never fail a write
         # Pages are not served from a cache that is down either; once it is back, what
         # it kept ages out within PAGE_CACHE_SECONDS.
-        log.warning("could not mark cached pages out of date", exc_info=True)
+        _failures["count"] += 1
+        now = time.monotonic()
+        logged_at = _failures["logged_at"]
+        if logged_at is None or now - logged_at >= FAILURE_LOG_SECONDS:
+            log.warning(
+                "could not mark cached pages out of date (%d write(s) since the last warning)",
+                _failures["count"],
+                exc_info=True,
+            )
+            _failures["count"], _failures["logged_at"] = 0, now
 
 
 def _current_version() -> str:

@@ -197,3 +197,30 @@ def test_nothing_is_kept_when_it_is_turned_off(alice_tab, alices_run, settings):
     first, _ = _queries(alice_tab, url)
 
     assert _queries(alice_tab, url)[0] == first
+
+
+def test_a_cache_that_is_down_fails_no_write_and_is_reported_once_a_minute(
+    alice, monkeypatch, caplog
+):
+    def down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(pagecache.cache, "set", down)
+    monkeypatch.setattr(pagecache, "_failures", {"count": 0, "logged_at": None})
+    clock = [1000.0]
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: clock[0])
+
+    for n in range(5):
+        alice.first_name = f"Alice {n}"
+        alice.save(update_fields=["first_name"])
+    clock[0] += pagecache.FAILURE_LOG_SECONDS
+    alice.save(update_fields=["first_name"])
+
+    alice.refresh_from_db()
+    assert alice.first_name == "Alice 4"
+    warnings = [r.getMessage() for r in caplog.records if r.name == "musicsync.pagecache"]
+    assert len(warnings) == 2, warnings
+    assert warnings[0].startswith("could not mark cached pages out of date (1 write(s)")
+    # the next warning, a minute on, counts the failed bumps of the writes in between
+    counted = int(re.search(r"\((\d+) write", warnings[1]).group(1))
+    assert counted >= 5
