@@ -7,8 +7,9 @@ browser's CSRF token), and given back while it is still good.
 
 Still good means:
 - **nothing was written since**: every process (web, workers, scheduler, commands) bumps
-  one data version whenever it writes to the database, right after the statement and again
-  when its transaction commits, so a page is never kept from before a write. The version is
+  one data version whenever it writes to the database (after a statement outside a
+  transaction; at a transaction's first write and again at its commit), so a page is
+  never kept from before a write. The version is
   one for everybody: a self-hosted instance has a household, not a crowd, and one version
   cannot miss a write that touched several people's rows (an operator in the admin);
 - **the minute has not turned**: pages say "3 minutes ago" and how much YouTube quota is
@@ -31,6 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CSRF_SECRET_LENGTH, _unmask_cipher_token, get_token
@@ -95,17 +97,31 @@ def _after_write(execute, sql, params, many, context):
     if enabled():
         found = _WRITE.match(sql) if isinstance(sql, str) else None
         if found and found.group(1).lower() not in _UNSEEN_TABLES:
-            # Now, so that nothing read in this transaction is kept under the old version
-            # (and a test's never-committed transaction still shows its writes)...
-            bump()
-            # ...and once more when the rows are visible to everybody, because a page made
-            # between the two from the rows before the write is kept under the new one.
             connection = context["connection"]
-            if connection.in_atomic_block and not any(
-                func is bump for _ids, func, _robust in connection.run_on_commit
-            ):
+            if not connection.in_atomic_block:
+                bump()  # the write is committed already
+            elif not any(func is bump for _ids, func, _robust in connection.run_on_commit):
+                # At the transaction's first write, so that nothing read in it is kept
+                # under the old version...
+                bump()
+                # ...and once more when the rows are visible to everybody, because a page
+                # made in between is kept under the new one.
                 connection.on_commit(bump)
+            else:
+                # The transaction's later writes are covered by the bump at commit for
+                # everybody else, who cannot see them before; only this connection can,
+                # so its next look into the cache bumps first (see _lookup). A worker's
+                # run writes thousands of rows in a transaction: one bump, not thousands.
+                connection.pagecache_unbumped = True
     return result
+
+
+def _bump_for_own_writes() -> None:
+    """Before this thread reads a kept page: its transactions' writes not yet bumped."""
+    for connection in connections.all(initialized_only=True):
+        if getattr(connection, "pagecache_unbumped", False):
+            connection.pagecache_unbumped = False
+            bump()
 
 
 # --- Keeping and giving back --------------------------------------------------------
@@ -120,6 +136,7 @@ def _key(*parts: object) -> str:
 def _lookup(key: str) -> tuple[str, dict | None]:
     """The current data version and, if it was kept under that version, the response."""
     try:
+        _bump_for_own_writes()
         found = cache.get_many([VERSION_KEY, key])
         version = found.get(VERSION_KEY) or _current_version()
     except Exception:  # noqa: BLE001 - a cache that is down means making the page afresh

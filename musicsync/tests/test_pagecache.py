@@ -199,6 +199,7 @@ def test_nothing_is_kept_when_it_is_turned_off(alice_tab, alices_run, settings):
     assert _queries(alice_tab, url)[0] == first
 
 
+@pytest.mark.django_db(transaction=True)  # each save commits, as a person's saves do
 def test_a_cache_that_is_down_fails_no_write_and_is_reported_once_a_minute(
     alice, monkeypatch, caplog
 ):
@@ -224,3 +225,19 @@ def test_a_cache_that_is_down_fails_no_write_and_is_reported_once_a_minute(
     # the next warning, a minute on, counts the failed bumps of the writes in between
     counted = int(re.search(r"\((\d+) write", warnings[1]).group(1))
     assert counted >= 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transactions_many_writes_mark_pages_out_of_date_once_and_at_commit(alice, monkeypatch):
+    from django.db import transaction
+
+    bumps = []
+    real_bump = pagecache.bump
+    monkeypatch.setattr(pagecache, "bump", lambda: (bumps.append(1), real_bump()))
+
+    with transaction.atomic():
+        for n in range(50):
+            alice.first_name = f"Alice {n}"
+            alice.save(update_fields=["first_name"])
+        assert len(bumps) == 1  # the first write; others cannot see the rest before commit
+    assert len(bumps) == 2  # and once at commit
