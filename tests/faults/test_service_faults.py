@@ -8,10 +8,13 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import dramatiq
+import psycopg
 import pytest
 import redis
 from django.db import connection
@@ -140,18 +143,35 @@ def test_a_redis_restart_mid_run_loses_no_run_and_duplicates_nothing(
 # --- PostgreSQL ---------------------------------------------------------------------------
 
 
-def cut_other_connections() -> int:
-    """What a PostgreSQL restart does to a worker: its connections are closed under it.
+@contextmanager
+def database_restarting() -> Iterator[int]:
+    """What a PostgreSQL restart does to a worker, on the test database alone.
 
-    Restarting the server would disturb everybody's tests on this machine, so the test
-    database's other backends are terminated instead, as a restart terminates them.
+    Restarting the server would disturb everybody's tests on this machine. So, as a
+    restart does: the database's other connections are closed under them, and while it
+    is "down" (the block) every new connection is refused. Yields how many were closed.
     """
+    db = connection.settings_dict
+    name = connection.ops.quote_name(db["NAME"])
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return cursor.fetchone()[0]
+        cursor.execute("SELECT pg_backend_pid()")
+        ours = cursor.fetchone()[0]
+    # A database's connections are switched off from another database's session.
+    admin = psycopg.connect(
+        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
+        password=db["PASSWORD"] or None, dbname="postgres", autocommit=True,
+    )  # fmt: skip
+    with admin:
+        admin.execute(f"ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false")
+        try:
+            closed = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> %s",
+                (db["NAME"], ours),
+            ).fetchone()[0]
+            yield closed
+        finally:
+            admin.execute(f"ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true")
 
 
 @pytest.mark.postgres
@@ -165,8 +185,10 @@ def test_database_connections_cut_mid_run_leave_a_run_that_resumes_without_dupli
 
     run = run_start(pair=pair, trigger=Run.Trigger.MANUAL)
     assert wait_for(lambda: applied_adds(run) >= 5, timeout=60), "the worker never wrote"
-    assert cut_other_connections() >= 1
-    last = applied_adds(run)
+    with database_restarting() as closed:
+        assert closed >= 1
+        last = applied_adds(run)
+        time.sleep(2)  # down: the worker's attempts to connect again are refused
     time.sleep(2.5)
     # A query that fails inside a transaction makes Django drop the dead connection, and
     # the next one opens a fresh connection: when the worker's first query after the cut
