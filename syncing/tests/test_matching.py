@@ -77,6 +77,15 @@ def test_it_reads_a_title_in_japanese_corner_brackets():
     assert picked(song, [wrong, right]) is right
 
 
+def test_it_reads_a_quoted_title_that_holds_a_bracket():
+    song = spotify("Night Swim (Japanese Ver.)", "Harbor Kids")
+    right = video('Harbor Kids "Night Swim (Japanese Ver.)" M/V', "Lantern Entertainment")
+    other = video('Harbor Kids "Slow Tide" M/V', "Lantern Entertainment")
+    result = match(song, [other, right])
+    assert result.choice == 1
+    assert "title 1.00" in result.reasons
+
+
 def test_it_matches_titles_written_in_the_same_non_latin_script():
     song = spotify("봄날의 기억", "한결")
     right = video("한결 - 봄날의 기억 (Official MV)", "한결 Official")
