@@ -25,11 +25,13 @@ import hashlib
 import logging
 import re
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+import dramatiq
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
@@ -59,10 +61,11 @@ FAILURE_LOG_SECONDS = 60
 _failures = {"count": 0, "logged_at": None}
 
 
-def bump() -> None:
-    """Every kept page and list is out of date from now on."""
+def bump() -> bool:
+    """Every kept page and list is out of date from now on (False: the cache is down)."""
     try:
         cache.set(VERSION_KEY, secrets.token_hex(8), None)
+        return True
     except Exception:  # noqa: BLE001 - the cache being down must never fail a write
         # Pages are not served from a cache that is down either; once it is back, what
         # it kept ages out within PAGE_CACHE_SECONDS.
@@ -76,6 +79,87 @@ def bump() -> None:
                 exc_info=True,
             )
             _failures["count"], _failures["logged_at"] = 0, now
+        return False
+
+
+# --- A worker's writes: marked out of date by a thread of their own ---------------------
+
+# A worker's run writes outside transactions hundreds of times a second (progress, each
+# change's outcome), and nobody waits on its pages the way a person waits on the page
+# after a form: so in a worker's threads a write only notes that the data changed, and
+# one thread per process bumps the version at once, then at most every
+# DEFERRED_BUMP_SECONDS while writes keep coming. A page is then at most that much (plus
+# one bump's round trip) behind a worker's write, and a worker's writes never wait on
+# the cache, even when it is unreachable.
+DEFERRED_BUMP_SECONDS = 0.5
+_local = threading.local()
+
+
+def defer_bumps_in_this_thread() -> None:
+    """From now on, this thread's writes are marked out of date by the bumping thread."""
+    _local.defer = True
+
+
+class _DeferredBumps:
+    def __init__(self) -> None:
+        self._owed = threading.Event()
+        self._lock = threading.Lock()
+        self._bumping = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def note(self) -> None:
+        self._owed.set()
+        thread = self._thread
+        if thread is None or not thread.is_alive():  # none yet, or a forked process's copy
+            with self._lock:
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(
+                        target=self._run, name="pagecache-bumps", daemon=True
+                    )
+                    self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._owed.wait()
+            self._bump_if_owed()
+            time.sleep(DEFERRED_BUMP_SECONDS)
+
+    def _bump_if_owed(self) -> None:
+        with self._bumping:
+            if self._owed.is_set():
+                # Cleared before the bump: a write noted while it runs is owed another.
+                self._owed.clear()
+                if not bump():
+                    # The cache is down: tried again until it is back, so that what it
+                    # kept from before is out of date as soon as it can be read again.
+                    self._owed.set()
+
+    def flush(self) -> None:
+        """Bump now if a write is owed one; a bump under way is waited for."""
+        self._bump_if_owed()
+
+
+deferred = _DeferredBumps()
+
+
+def _note_write() -> None:
+    deferred.note()
+
+
+class DeferBumpsInWorkers(dramatiq.Middleware):
+    """Dramatiq middleware: a job's writes are bumped by the bumping thread while it
+    runs, and once more as it ends, so a page asked for after a job is never older."""
+
+    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+        defer_bumps_in_this_thread()
+
+    def after_process_message(
+        self, broker: dramatiq.Broker, message: dramatiq.Message, *, result=None, exception=None
+    ) -> None:
+        deferred.flush()
+
+    def after_skip_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+        deferred.flush()
 
 
 def _current_version() -> str:
@@ -98,7 +182,14 @@ def _after_write(execute, sql, params, many, context):
         found = _WRITE.match(sql) if isinstance(sql, str) else None
         if found and found.group(1).lower() not in _UNSEEN_TABLES:
             connection = context["connection"]
-            if not connection.in_atomic_block:
+            if getattr(_local, "defer", False):
+                _note_write()
+                if connection.in_atomic_block and not any(
+                    func is _note_write for _ids, func, _robust in connection.run_on_commit
+                ):
+                    # Noted again at commit: a bump in between would not cover the rows.
+                    connection.on_commit(_note_write)
+            elif not connection.in_atomic_block:
                 bump()  # the write is committed already
             elif not any(func is bump for _ids, func, _robust in connection.run_on_commit):
                 # At the transaction's first write, so that nothing read in it is kept

@@ -196,6 +196,8 @@ _DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.Retries",
     "django_dramatiq.middleware.AdminMiddleware",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
+    # A job's writes mark cached pages out of date from a thread of their own (pagecache.py).
+    "musicsync.pagecache.DeferBumpsInWorkers",
 ]
 # Dramatiq's Prometheus middleware serves its own exporter (dramatiq_prom_port, 9191) from a
 # process the `dramatiq` command forks, and only works there (it sets itself up on process

@@ -6,9 +6,12 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -241,3 +244,131 @@ def test_a_transactions_many_writes_mark_pages_out_of_date_once_and_at_commit(al
             alice.save(update_fields=["first_name"])
         assert len(bumps) == 1  # the first write; others cannot see the rest before commit
     assert len(bumps) == 2  # and once at commit
+
+
+# --- A worker's writes ----------------------------------------------------------------
+
+
+@pytest.fixture
+def bumps(monkeypatch):
+    """Each bump's thread; a fresh bumping thread, so no other test's pause carries over."""
+    made = []
+    real_bump = pagecache.bump
+    monkeypatch.setattr(pagecache, "deferred", pagecache._DeferredBumps())
+
+    def counted():
+        made.append(threading.current_thread().name)
+        return real_bump()
+
+    monkeypatch.setattr(pagecache, "bump", counted)
+    return made
+
+
+def _in_a_worker_thread(job) -> None:
+    """Run ``job`` as a Dramatiq job runs: in a thread of its own, through our middleware."""
+    from django.db import connection as thread_connection
+
+    middleware = pagecache.DeferBumpsInWorkers()
+
+    def run():
+        middleware.before_process_message(None, None)
+        try:
+            job()
+        finally:
+            middleware.after_process_message(None, None)
+            thread_connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+
+
+def _shows_within(client, url: str, text: str, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if text in client.get(url).content.decode():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_jobs_many_writes_mark_pages_out_of_date_a_few_times_and_show_while_it_runs(
+    alice_tab, alices_run, bumps
+):
+    url = reverse("syncing:run", args=[alices_run.pk])
+    assert "Succeeded" in alice_tab.get(url).content.decode()
+    written = threading.Event()
+    page_seen = threading.Event()
+
+    job_thread = []
+
+    def job():
+        job_thread.append(threading.current_thread().name)
+        for n in range(200):  # a run's progress, written outside any transaction
+            Run.objects.filter(pk=alices_run.pk).update(error=f"Progress {n}")
+        written.set()
+        page_seen.wait(10)  # the job goes on (waiting on a platform) while a page is asked for
+
+    worker = threading.Thread(target=_in_a_worker_thread, args=(job,))
+    worker.start()
+    assert written.wait(10)
+    try:
+        # Shown while the job still runs: the bumping thread caught up with the writes.
+        assert _shows_within(alice_tab, url, "Progress 199", seconds=2)
+    finally:
+        page_seen.set()
+        worker.join(30)
+
+    # By the bumping thread, a few times, not once per write; the job's own thread bumps
+    # only as it ends, never on a write.
+    assert 1 <= bumps.count("pagecache-bumps") < 20
+    assert bumps.count(job_thread[0]) <= 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_asked_for_after_a_job_shows_all_it_wrote(alice_tab, alices_run, bumps, monkeypatch):
+    monkeypatch.setattr(pagecache, "DEFERRED_BUMP_SECONDS", 30)  # no catching up meanwhile
+    url = reverse("syncing:run", args=[alices_run.pk])
+
+    def job():
+        Run.objects.filter(pk=alices_run.pk).update(error="First write")
+        deadline = time.monotonic() + 5
+        while not bumps and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _shows_within(alice_tab, url, "First write", seconds=2)  # kept from here on
+        Run.objects.filter(pk=alices_run.pk).update(error="Last write")
+
+    _in_a_worker_thread(job)
+
+    assert "Last write" in alice_tab.get(url).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_writes_while_the_cache_is_down_and_pages_catch_up_when_it_is_back(
+    alice_tab, alices_run, bumps, monkeypatch
+):
+    url = reverse("syncing:run", args=[alices_run.pk])
+    alice_tab.get(url)
+    assert _queries(alice_tab, url)[0] == 1  # kept from here on
+    # Down for every thread (each thread has its own cache client).
+    cache_class = type(caches["default"])
+    real_set = cache_class.set
+    cache_down = [True]
+
+    def set_or_fail(self, *args, **kwargs):
+        if cache_down[0]:
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        return real_set(self, *args, **kwargs)
+
+    monkeypatch.setattr(cache_class, "set", set_or_fail)
+    monkeypatch.setattr(pagecache, "DEFERRED_BUMP_SECONDS", 0.05)
+
+    _in_a_worker_thread(
+        lambda: Run.objects.filter(pk=alices_run.pk).update(error="Written while down")
+    )
+    run = Run.objects.get(pk=alices_run.pk)
+    assert run.error == "Written while down"  # the write itself never waited on the cache
+
+    cache_down[0] = False
+    assert _shows_within(alice_tab, url, "Written while down", seconds=2)
