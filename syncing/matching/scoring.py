@@ -400,6 +400,12 @@ def _penalties(
         # A version word inside the song's own title ("Live Forever", "Flip the Switch")
         # is no marker.
         excused = version_tags(title) | ({"cover"} if covered_by_artist else set())
+        if "acoustic" in extra and "cover" in source.allowed_versions | excused:
+            # "(Bedroom Tapes acoustic cover)" for Bedroom Tapes' own cover of the song:
+            # "acoustic" says how the cover is played, it is not another version of it.
+            video = cand if cand.platform is Platform.YOUTUBE else source
+            if _ACOUSTIC_COVER_RE.search(video.text):
+                excused |= {"acoustic"}
         extra, missing = extra - excused, missing - excused
     if extra:
         conf *= EXTRA_VERSION_FACTOR
@@ -432,6 +438,7 @@ def _penalties(
     return conf
 
 
+_ACOUSTIC_COVER_RE = re.compile(r"\bacoustic (?:\w+ )?cover\b")
 _COVER_BY_RE = re.compile(r"\b(?:covered by|cover by|cover de|cover von|cover par)\s+(.+)$")
 
 

@@ -618,6 +618,20 @@ def test_a_cover_named_after_the_uploading_channel_is_the_channels_recording():
     assert picked(cover, [LANTERNS, their_track]) is their_track
 
 
+def test_an_acoustic_cover_matches_the_covering_artists_track_of_it():
+    # "acoustic" says how Bedroom Tapes played its cover, not that it is another version
+    # of the track they put on Spotify.
+    cover = video(
+        "Paper Lanterns - Mira Solis (Bedroom Tapes acoustic cover) on Spotify", "Bedroom Tapes"
+    )
+    on_a_covers_album = spotify("Paper Lanterns", "Bedroom Tapes", album="Cover Sessions, Vol. 2")
+    as_a_single = spotify("Paper Lanterns", "Bedroom Tapes", album="Paper Lanterns")
+
+    assert picked(on_a_covers_album, [OTHER_SONG, cover]) is cover
+    assert picked(as_a_single, [OTHER_SONG, cover]) is cover
+    assert match(LANTERNS, [cover]).choice is None  # still not Mira Solis's recording
+
+
 def test_a_version_bracket_is_not_a_short_form_of_an_uploaders_name():
     # An uploader calling itself "sped up tapes" makes its own sped-up edits; the
     # artist's own "(Sped Up)" video is not theirs.
