@@ -196,6 +196,7 @@ _STRONG_SEPARATOR_RE = re.compile(
 # Where CJK text meets Latin text ("陳明 Ming Chen【夜空 Night Sky】") the two usually say
 # the same thing twice (native name, then translation): treat the boundary as a separator.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_CJK_QUOTED_RE = re.compile(r"([「『][^」』]*[」』])")
 _SCRIPT_BOUNDARY_RE = re.compile(rf"(?<=[{_CJK}])\s*(?=[A-Za-z])|(?<=[A-Za-z])\s*(?=[{_CJK}])")
 # A part of a video title that names where the song is from, not the song.
 _WORK_RE = re.compile(r"\b(?:soundtrack|ost|motion picture|video game|netflix)\b")
@@ -608,7 +609,11 @@ def _parse_youtube(
     # "2. Paper Lanterns - Mira Solis": a track number from an album upload is not the title.
     title = _TRACK_NUMBER_RE.sub("", title)
     if not title.isascii():
-        title = _SCRIPT_BOUNDARY_RE.sub(" | ", title)
+        # Not inside quotes, which hold one title whole: 宇多田ヒカル『BADモード』.
+        title = "".join(
+            part if part[:1] in "「『" else _SCRIPT_BOUNDARY_RE.sub(" | ", part)
+            for part in _CJK_QUOTED_RE.split(title)
+        )
     folded = fold(title)
     channel = parse_channel(channel_name)
     quoted = _quoted(folded)

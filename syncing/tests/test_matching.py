@@ -86,6 +86,17 @@ def test_it_reads_a_quoted_title_that_holds_a_bracket():
     assert "title 1.00" in result.reasons
 
 
+def test_a_quoted_title_mixing_scripts_is_read_whole():
+    # Latin next to Japanese outside quotes usually gives a name twice ("陳明 Ming Chen");
+    # inside 『』 it is one title.
+    song = spotify("NIGHTモード", "Aoi Haruka")
+    right = video("青井はるか『NIGHTモード』Music Video", "Aoi Haruka Official")
+    wrong = video("青井はるか『星の庭』Music Video", "Aoi Haruka Official")
+    result = match(song, [wrong, right])
+    assert result.choice == 1
+    assert "title 1.00" in result.reasons
+
+
 def test_it_matches_titles_written_in_the_same_non_latin_script():
     song = spotify("봄날의 기억", "한결")
     right = video("한결 - 봄날의 기억 (Official MV)", "한결 Official")
