@@ -510,9 +510,17 @@ def _parse_spotify(
     core, tail_versions = _trailing_versions(core)
     # "I Need a Girl (Pt. 1)": a part number in brackets is part of the title.
     parts = [b for b in brackets if _PART_ONLY_RE.fullmatch(words(b))]
+    alt: list[str] = []
     if parts:
         core = " ".join([core, *(words(b) for b in parts)])
         brackets = [b for b in brackets if b not in parts]
+        # "Song (Part II) Broken Down": also read with the part where it stands.
+        inline = _BRACKETS_RE.sub(
+            lambda m: f" {m.group()[1:-1]} " if m.group()[1:-1] in parts else " ", folded
+        )
+        inline = words(remove_feat(inline.partition(" - ")[0])[0])
+        if inline and inline != core:
+            alt.append(inline)
     qualifiers = [words(b) for b in brackets] + [words(suffix)]
     versions = version_tags(" | ".join(qualifiers)) | tail_versions
     featured: list[str] = split_artists(head_feat) if head_feat else []
@@ -525,7 +533,6 @@ def _parse_spotify(
             featured += split_artists(q[4:])
     artists = tuple(dict.fromkeys(a for a in (words(fold(x)) for x in artist_names) if a))
     featured_t = tuple(f for f in dict.fromkeys(featured) if f not in artists)
-    alt: list[str] = []
     prefix, colon, after = head_no_feat.partition(": ")
     if colon and len(prefix.split()) <= 3 and words(after):
         # "Composer: Suite No. 2, Op. 12": classical titles lead with the composer.

@@ -97,6 +97,15 @@ def test_a_quoted_title_mixing_scripts_is_read_whole():
     assert "title 1.00" in result.reasons
 
 
+def test_a_part_number_in_the_middle_of_a_spotify_title_is_read_where_it_stands():
+    song = spotify("Night Drive (Part II) Broken Down", "Mira Solis")
+    right = video("Mira Solis - Night Drive (Part II) Broken Down (Official Video)", "Mira Solis")
+    other_part = video("Mira Solis - Night Drive (Part I) Broken Down (Official Video)", "MS")
+    result = match(song, [other_part, right])
+    assert result.choice == 1
+    assert "title 1.00" in result.reasons
+
+
 def test_it_matches_titles_written_in_the_same_non_latin_script():
     song = spotify("봄날의 기억", "한결")
     right = video("한결 - 봄날의 기억 (Official MV)", "한결 Official")
