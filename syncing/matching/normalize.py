@@ -691,6 +691,11 @@ def _parse_youtube(
             part = words(remove_feat(words(raw))[0])
             if part and part not in texts and not is_noise(part):
                 _add(alt, strip_trailing_noise(part))
+        composer, colon, work = rest.partition(": ")
+        if colon and len(words(composer).split()) <= 3 and " - " in work:
+            # "Debussy: Suite bergamasque, L. 75 - III. Clair de lune": the composer, then
+            # the work and its movement, which Spotify writes as one title.
+            _add(alt, strip_trailing_noise(words(remove_feat(work)[0])))
     whole = words(folded)
     if not segments:
         segments.append(Segment(whole, (whole,), ""))

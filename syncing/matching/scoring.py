@@ -80,14 +80,19 @@ def _contains(name: str, text: str) -> bool:
 CONTAINED_TITLE = 0.8
 
 
+# Where title_agreement found the title, besides a segment's index.
+_NOWHERE = -1  # nowhere, or only in the words left when the artist's name is taken out
+_IN_ALT_READING = -2  # in a reading that joins parts ("Work - Movement" after "Composer: ")
+
+
 def title_agreement(spotify: Parsed, video: Parsed, names: Sequence[str]) -> tuple[float, int]:
     """How well the Spotify title agrees with the best part of the video title.
 
-    Returns the similarity (0..1) and the index of the segment that holds the title
-    (-1 when the title was found only by removing the artist's name from the words).
+    Returns the similarity (0..1) and the index of the segment that holds the title,
+    or _NOWHERE or _IN_ALT_READING.
     """
     core = spotify.core
-    best, where, matched = 0.0, -1, ""
+    best, where, matched = 0.0, _NOWHERE, ""
     for title in (core, *spotify.alt_titles):
         for i, seg in enumerate(video.segments):
             # The artist's part, or the film or album a song is from, is not its title
@@ -104,12 +109,12 @@ def title_agreement(spotify: Parsed, video: Parsed, names: Sequence[str]) -> tup
         for v in video.alt_titles:
             s = _similarity(title, v, best)
             if s > best:
-                best, where, matched = s, -1, v
+                best, where, matched = s, _IN_ALT_READING, v
     if video.quiet_titles and is_noise(core):
         # A song called "Single" or "Musica": its title is all noise words.
         for v in video.quiet_titles:
             if _similarity(core, v) == 1.0:
-                return 1.0, -1
+                return 1.0, _NOWHERE
     if best < CONTAINED_TITLE and len(core) >= 4:
         # "Paper Lanterns 2020 Tribute": the whole title inside a longer part.
         # Not inside the artist's own name: "Undead" is not in "Hollywood Undead".
@@ -134,7 +139,7 @@ def title_agreement(spotify: Parsed, video: Parsed, names: Sequence[str]) -> tup
                 rest = strip_trailing_noise(" ".join(w for w in rest.split() if w not in _GLUE))
                 s = _similarity(core, rest, best)
                 if s > best:
-                    best, where, matched = s, -1, rest
+                    best, where, matched = s, _NOWHERE, rest
     if best < 1.0:
         numbers = _numbers(core)
         if numbers != _numbers(matched) and (numbers or _PART_RE.search(matched)):
@@ -255,7 +260,7 @@ def _evidence(spotify: Parsed, video: Parsed) -> _Evidence:
                     not version_tags(seg.text) and (not seg.names or _contains(name, seg.names[0]))
                 )
                 break
-        if not found and where >= 0:
+        if not found and where != _NOWHERE:
             # "Harbor Kids" for "The Harbor Kids", "Solis" for "Solis 21": the video's artist
             # part names a shorter form of ours.
             first_words = set(name.split())
@@ -268,7 +273,7 @@ def _evidence(spotify: Parsed, video: Parsed) -> _Evidence:
                 if seg.names and _short_form(seg.names[0], name):
                     found, segment, is_lead = 0.85, i, True
                     break
-        if not found and where >= 0:
+        if not found and where != _NOWHERE:
             # "NWA - Alwayz Into Somethin'" for N.W.A., "NIN - ..." for Nine Inch Nails: the
             # artist part is the name's letters run together.
             letters = _initials(name)

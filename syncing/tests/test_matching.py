@@ -106,6 +106,20 @@ def test_a_part_number_in_the_middle_of_a_spotify_title_is_read_where_it_stands(
     assert "title 1.00" in result.reasons
 
 
+def test_a_composer_work_and_movement_meet_spotifys_work_and_movement():
+    # Classical uploads write "Composer: Work - Movement", Spotify "Work: Movement"; the
+    # composer's surname alone names the composer.
+    movement = spotify("Harbor Suite, Op. 12: III. Slow Tide", "Johanna Keller")
+    right = video("Keller: Harbor Suite, Op. 12 - III. Slow Tide", "Orchestre Lumiere - Topic")
+    other = video("Keller: Harbor Suite, Op. 12 - II. Night Drive", "Orchestre Lumiere - Topic")
+
+    result = match(movement, [other, right])
+
+    assert result.choice == 1
+    assert "title 1.00" in result.reasons
+    assert match(right, [movement]).choice == 0
+
+
 def test_it_matches_titles_written_in_the_same_non_latin_script():
     song = spotify("봄날의 기억", "한결")
     right = video("한결 - 봄날의 기억 (Official MV)", "한결 Official")
