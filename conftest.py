@@ -72,11 +72,14 @@ def pytest_sessionfinish(session, exitstatus):
 def _fresh_cache():
     from django.core.cache import cache
 
+    from musicsync import pagecache
     from platforms import quota
 
     cache.clear()
     quota._pending.clear()  # units another test spent must not land in this test's database
     quota._cached_left = None
+    # A test that took the cache down must not leave the page cache leaving it alone.
+    pagecache._down.update(until=0.0, owed=False)
     yield
     quota._pending.clear()
     quota._cached_left = None

@@ -60,26 +60,46 @@ def enabled() -> bool:
 FAILURE_LOG_SECONDS = 60
 _failures = {"count": 0, "logged_at": None}
 
+# Once the cache has failed, it is left alone for this long: a Redis host that does not
+# answer would otherwise cost every write and every page the client's connect timeout.
+# Meanwhile pages are made afresh, and the bump the writes are owed is made as soon as
+# the cache is asked again (by the next write or page).
+CACHE_DOWN_SECONDS = 5.0
+_down = {"until": 0.0, "owed": False}
+
+
+def _cache_down() -> bool:
+    return time.monotonic() < _down["until"]
+
+
+def _cache_failed() -> None:
+    _down["until"] = time.monotonic() + CACHE_DOWN_SECONDS
+
 
 def bump() -> bool:
     """Every kept page and list is out of date from now on (False: the cache is down)."""
-    try:
-        cache.set(VERSION_KEY, secrets.token_hex(8), None)
-        return True
-    except Exception:  # noqa: BLE001 - the cache being down must never fail a write
-        # Pages are not served from a cache that is down either; once it is back, what
-        # it kept ages out within PAGE_CACHE_SECONDS.
-        _failures["count"] += 1
-        now = time.monotonic()
-        logged_at = _failures["logged_at"]
-        if logged_at is None or now - logged_at >= FAILURE_LOG_SECONDS:
-            log.warning(
-                "could not mark cached pages out of date (%d write(s) since the last warning)",
-                _failures["count"],
-                exc_info=True,
-            )
-            _failures["count"], _failures["logged_at"] = 0, now
-        return False
+    error = None
+    if not _cache_down():
+        try:
+            cache.set(VERSION_KEY, secrets.token_hex(8), None)
+        except Exception as exc:  # noqa: BLE001 - the cache being down must never fail a write
+            error = exc
+            _cache_failed()
+        else:
+            _down["owed"] = False
+            return True
+    _down["owed"] = True
+    _failures["count"] += 1
+    now = time.monotonic()
+    logged_at = _failures["logged_at"]
+    if logged_at is None or now - logged_at >= FAILURE_LOG_SECONDS:
+        log.warning(
+            "could not mark cached pages out of date (%d write(s) since the last warning)",
+            _failures["count"],
+            exc_info=error,
+        )
+        _failures["count"], _failures["logged_at"] = 0, now
+    return False
 
 
 # --- A worker's writes: marked out of date by a thread of their own ---------------------
@@ -106,6 +126,7 @@ class _DeferredBumps:
         self._lock = threading.Lock()
         self._bumping = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._stopped = False
 
     def note(self) -> None:
         self._owed.set()
@@ -121,6 +142,8 @@ class _DeferredBumps:
     def _run(self) -> None:
         while True:
             self._owed.wait()
+            if self._stopped:
+                return
             self._bump_if_owed()
             time.sleep(DEFERRED_BUMP_SECONDS)
 
@@ -137,6 +160,12 @@ class _DeferredBumps:
     def flush(self) -> None:
         """Bump now if a write is owed one; a bump under way is waited for."""
         self._bump_if_owed()
+
+    def stop(self) -> None:
+        """Bump what is owed, then end the bumping thread."""
+        self.flush()
+        self._stopped = True
+        self._owed.set()  # wakes it, to end
 
 
 deferred = _DeferredBumps()
@@ -159,6 +188,9 @@ class DeferBumpsInWorkers(dramatiq.Middleware):
         deferred.flush()
 
     def after_skip_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+        deferred.flush()
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         deferred.flush()
 
 
@@ -226,12 +258,23 @@ def _key(*parts: object) -> str:
 
 def _lookup(key: str) -> tuple[str, dict | None]:
     """The current data version and, if it was kept under that version, the response."""
+    if _down["owed"] and not _cache_down():
+        bump()  # writes made while the cache was down: nothing kept before them is good
+    if _cache_down():
+        return "", None  # made afresh, and not kept
     try:
         _bump_for_own_writes()
+        if _cache_down():
+            return "", None
         found = cache.get_many([VERSION_KEY, key])
         version = found.get(VERSION_KEY) or _current_version()
     except Exception:  # noqa: BLE001 - a cache that is down means making the page afresh
-        log.warning("page cache unavailable", exc_info=True)
+        _cache_failed()
+        log.warning(
+            "page cache unavailable: pages are made afresh for %ss",
+            CACHE_DOWN_SECONDS,
+            exc_info=True,
+        )
         return "", None
     kept = found.get(key)
     return version, kept if kept and kept["version"] == version else None
@@ -250,6 +293,7 @@ def _keep(key: str, version: str, response: HttpResponse, token: str = "") -> No
     try:
         cache.set(key, kept, settings.PAGE_CACHE_SECONDS)
     except Exception:  # noqa: BLE001
+        _cache_failed()
         log.warning("could not keep a page", exc_info=True)
 
 

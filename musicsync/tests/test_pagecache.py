@@ -254,14 +254,16 @@ def bumps(monkeypatch):
     """Each bump's thread; a fresh bumping thread, so no other test's pause carries over."""
     made = []
     real_bump = pagecache.bump
-    monkeypatch.setattr(pagecache, "deferred", pagecache._DeferredBumps())
+    fresh = pagecache._DeferredBumps()
+    monkeypatch.setattr(pagecache, "deferred", fresh)
 
     def counted():
         made.append(threading.current_thread().name)
         return real_bump()
 
     monkeypatch.setattr(pagecache, "bump", counted)
-    return made
+    yield made
+    fresh.stop()  # no bump of this test's lands in the next one
 
 
 def _in_a_worker_thread(job) -> None:
@@ -363,6 +365,7 @@ def test_a_job_writes_while_the_cache_is_down_and_pages_catch_up_when_it_is_back
 
     monkeypatch.setattr(cache_class, "set", set_or_fail)
     monkeypatch.setattr(pagecache, "DEFERRED_BUMP_SECONDS", 0.05)
+    monkeypatch.setattr(pagecache, "CACHE_DOWN_SECONDS", 0.05)
 
     _in_a_worker_thread(
         lambda: Run.objects.filter(pk=alices_run.pk).update(error="Written while down")
@@ -372,3 +375,42 @@ def test_a_job_writes_while_the_cache_is_down_and_pages_catch_up_when_it_is_back
 
     cache_down[0] = False
     assert _shows_within(alice_tab, url, "Written while down", seconds=2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cache_that_does_not_answer_is_left_alone_for_a_while(
+    alice, alice_tab, alices_run, monkeypatch
+):
+    url = reverse("syncing:run", args=[alices_run.pk])
+    alice_tab.get(url)
+    assert _queries(alice_tab, url)[0] == 1  # kept
+    monkeypatch.setattr(pagecache, "CACHE_DOWN_SECONDS", 0.5)
+    monkeypatch.setattr(pagecache, "_down", {"until": 0.0, "owed": False})
+    cache_class = type(caches["default"])
+    asked = []
+    unreachable = [True]
+
+    def through(name):
+        real = getattr(cache_class, name)
+
+        def call(self, *args, **kwargs):
+            if unreachable[0]:
+                asked.append(name)  # each of these would wait out the connect timeout
+                raise TimeoutError("Timeout connecting to server")
+            return real(self, *args, **kwargs)
+
+        return call
+
+    for name in ("set", "get_many"):
+        monkeypatch.setattr(cache_class, name, through(name))
+
+    for n in range(20):
+        Run.objects.filter(pk=alices_run.pk).update(error=f"Write {n}")
+    assert "Write 19" in alice_tab.get(url).content.decode()  # made afresh meanwhile
+    assert asked == ["set"]  # one write found the cache down; nothing asked it since
+
+    unreachable[0] = False
+    time.sleep(0.6)
+    Run.objects.filter(pk=alices_run.pk).update(error="Written after")  # pays what is owed
+    assert "Written after" in alice_tab.get(url).content.decode()
+    assert _queries(alice_tab, url)[0] == 1  # kept again
