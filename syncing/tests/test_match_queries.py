@@ -77,6 +77,14 @@ def test_it_falls_back_to_the_album_for_soundtrack_songs():
     assert queries[1].startswith("Quiet Harbor The Long Summer")
 
 
+def test_it_spends_no_second_youtube_search_on_an_ordinary_album():
+    # A second search costs another 100 units: only worth it for songs from the screen.
+    song = spotify("Quiet Harbor", "Mira Solis", album="Harbor Lights")
+    assert search_queries(song) == ["Mira Solis - Quiet Harbor"]
+    cast_album = spotify("Quiet Harbor", "Mira Solis", album="Harbor Lights (Musical Cast)")
+    assert len(search_queries(cast_album)) == 2
+
+
 def test_it_tries_the_second_artist_of_a_collaboration_on_youtube():
     queries = search_queries(spotify("Glass House", "Tomas Reyes", "Ivy Lane"))
     assert queries == ["Tomas Reyes - Glass House", "Tomas Reyes Ivy Lane Glass House"]
