@@ -40,16 +40,12 @@ from platforms.sandbox.youtube_world import _popularity  # noqa: E402
 from platforms.types import Platform, Track  # noqa: E402
 from syncing.matching import match, search_queries  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_matching import _shared_dir  # noqa: E402
+
 # Results of one search the sync gives the matcher (platforms/youtube/client.py's
 # SEARCH_LIMIT; not imported, since the client needs Django set up).
 SEARCH_LIMIT = 10
-
-
-def _shared_dir(given: str | None) -> Path | None:
-    for candidate in [given, ROOT.parent / "shared", Path("/work/shared")]:
-        if candidate and (Path(candidate) / "tools" / "make_match_cases.py").is_file():
-            return Path(candidate)
-    return None
 
 
 def _song_key(shared: Path) -> Callable[[str, str], tuple[str, str]]:
