@@ -240,7 +240,10 @@ def _after_write(execute, sql, params, many, context):
 
 
 def _bump_for_own_writes() -> None:
-    """Before this thread reads a kept page: its transactions' writes not yet bumped."""
+    """Before this thread reads a kept page: its transactions' writes not yet bumped, and
+    this process's writes made while the cache was down."""
+    if _down["owed"]:
+        bump()
     for connection in connections.all(initialized_only=True):
         if getattr(connection, "pagecache_unbumped", False):
             connection.pagecache_unbumped = False
@@ -258,14 +261,10 @@ def _key(*parts: object) -> str:
 
 def _lookup(key: str) -> tuple[str, dict | None]:
     """The current data version and, if it was kept under that version, the response."""
-    if _down["owed"] and not _cache_down():
-        bump()  # writes made while the cache was down: nothing kept before them is good
-    if _cache_down():
-        return "", None  # made afresh, and not kept
     try:
         _bump_for_own_writes()
         if _cache_down():
-            return "", None
+            return "", None  # made afresh, and not kept
         found = cache.get_many([VERSION_KEY, key])
         version = found.get(VERSION_KEY) or _current_version()
     except Exception:  # noqa: BLE001 - a cache that is down means making the page afresh
