@@ -669,8 +669,7 @@ def _parse_youtube(
     for raw in quoted:
         # 'Artist "Title (Korean Ver.)" M/V': the quoted title without its brackets,
         # which were read above.
-        inside = _bracket_parts(raw)[0] if _BRACKETS_RE.search(raw) else raw
-        for part in _SEPARATOR_RE.split(inside):
+        for part in _SEPARATOR_RE.split(_bracket_parts(raw)[0]):
             add_segment(part, bracket=False)
     # "Night Drive (Pt. 2)": a bracket can also be part of the title it follows.
     if meaningful_brackets:

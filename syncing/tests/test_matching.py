@@ -54,6 +54,13 @@ def picked(source: Track, candidates: list[Track]) -> Track | None:
     return None if result.choice is None else candidates[result.choice]
 
 
+def assert_title_read_whole(song: Track, right: Track, other: Track) -> None:
+    """``right`` is picked over ``other`` because its title agrees fully, not nearly."""
+    result = match(song, [other, right])
+    assert result.choice == 1
+    assert "title 1.00" in result.reasons
+
+
 # --- reading video titles -------------------------------------------------------------
 
 
@@ -81,9 +88,7 @@ def test_it_reads_a_quoted_title_that_holds_a_bracket():
     song = spotify("Night Swim (Japanese Ver.)", "Harbor Kids")
     right = video('Harbor Kids "Night Swim (Japanese Ver.)" M/V', "Lantern Entertainment")
     other = video('Harbor Kids "Slow Tide" M/V', "Lantern Entertainment")
-    result = match(song, [other, right])
-    assert result.choice == 1
-    assert "title 1.00" in result.reasons
+    assert_title_read_whole(song, right, other)
 
 
 def test_a_quoted_title_mixing_scripts_is_read_whole():
@@ -92,18 +97,14 @@ def test_a_quoted_title_mixing_scripts_is_read_whole():
     song = spotify("NIGHTモード", "Aoi Haruka")
     right = video("青井はるか『NIGHTモード』Music Video", "Aoi Haruka Official")
     wrong = video("青井はるか『星の庭』Music Video", "Aoi Haruka Official")
-    result = match(song, [wrong, right])
-    assert result.choice == 1
-    assert "title 1.00" in result.reasons
+    assert_title_read_whole(song, right, wrong)
 
 
 def test_a_part_number_in_the_middle_of_a_spotify_title_is_read_where_it_stands():
     song = spotify("Night Drive (Part II) Broken Down", "Mira Solis")
     right = video("Mira Solis - Night Drive (Part II) Broken Down (Official Video)", "Mira Solis")
     other_part = video("Mira Solis - Night Drive (Part I) Broken Down (Official Video)", "MS")
-    result = match(song, [other_part, right])
-    assert result.choice == 1
-    assert "title 1.00" in result.reasons
+    assert_title_read_whole(song, right, other_part)
 
 
 def test_a_composer_work_and_movement_meet_spotifys_work_and_movement():
@@ -112,11 +113,7 @@ def test_a_composer_work_and_movement_meet_spotifys_work_and_movement():
     movement = spotify("Harbor Suite, Op. 12: III. Slow Tide", "Johanna Keller")
     right = video("Keller: Harbor Suite, Op. 12 - III. Slow Tide", "Orchestre Lumiere - Topic")
     other = video("Keller: Harbor Suite, Op. 12 - II. Night Drive", "Orchestre Lumiere - Topic")
-
-    result = match(movement, [other, right])
-
-    assert result.choice == 1
-    assert "title 1.00" in result.reasons
+    assert_title_read_whole(movement, right, other)
     assert match(right, [movement]).choice == 0
 
 
