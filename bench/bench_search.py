@@ -1,23 +1,30 @@
 #!/usr/bin/env python3
-"""Benchmark the YouTube search queries: how often a Spotify track is found and matched,
-and with how many searches (each costs 100 units of YouTube quota).
+"""Benchmark the search queries in both directions: how often a song is found and
+matched, and with how many searches.
 
-Every video of the shared development pairs goes into the sandbox's search engine (the
-one its YouTube emulator answers `search.list` with: words matched exactly, by prefix
-and fuzzily, ranked by field and a popularity prior). For a seeded sample of the
-Spotify tracks, the sync's order is followed: `search_queries(track)` one by one, the
-first 10 results of each (`SEARCH_LIMIT`) given to `match()`, stopping at the first
-accepted match. A pick is right when the data links that video to the same song (the
-same artist and core title, as the case generator counts it).
+Spotify → YouTube: every video of the shared development pairs goes into the search
+engine the sandbox's YouTube answers `search.list` with (words matched exactly, by
+prefix and fuzzily, ranked by field and a popularity prior), and a sample of the
+Spotify tracks is looked for there. Each YouTube search costs 100 units of quota.
 
-The same is done with a plain query, the track's artist and its whole Spotify title
-("Paper Lanterns - 2011 Remaster (feat. X)"), one search, for comparison.
+YouTube → Spotify: every Spotify track of the pairs goes into the sandbox's Spotify
+catalogue, and a sample of the videos is looked for with the emulator's own `search`
+(fielded `track:`/`artist:` filters, free text, popularity from the streams).
 
-This measures the queries against our emulator, not against YouTube's ranking: it shows
-that the queries carry the words that find the song and how often a second search is
-needed, not how YouTube itself would rank the results.
+In both, the sync's loop is followed (syncing/services/resolve.py): `search_queries()`
+one at a time, the first 10 results of each (`SEARCH_LIMIT`) added to the candidates
+found so far and given to `match()`, stopping at the first accepted match. Where each
+song stands after the first search, the first two, ... is recorded too, so the report
+shows what each further query buys. A pick is right when the data links the two to the
+same song (the same artist and core title, as the case generator counts it). A plain
+query runs beside ours for comparison: the artist and the whole Spotify title, or the
+video's whole title.
 
-    python bench/bench_search.py [--shared ../shared] [--sample 2000]
+This measures our queries against our emulators, not against the services' ranking:
+it shows that the queries carry the words that find the song, and what each further
+search buys, not how YouTube or Spotify would rank the results.
+
+    python bench/bench_search.py [--shared ../shared] [--sample 2000] [--side youtube]
 """
 
 from __future__ import annotations
@@ -26,9 +33,11 @@ import argparse
 import csv
 import random
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -36,15 +45,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from platforms.sandbox.search import SearchIndex  # noqa: E402
+from platforms.sandbox.seed import load_pairs_csv  # noqa: E402
+from platforms.sandbox.spotify import search_tracks  # noqa: E402
+from platforms.sandbox.spotify_world import SpotifyWorld  # noqa: E402
 from platforms.sandbox.youtube_world import _popularity  # noqa: E402
 from platforms.types import Platform, Track  # noqa: E402
 from syncing.matching import match, search_queries  # noqa: E402
+from syncing.matching.queries import MAX_QUERIES  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from bench_matching import _shared_dir  # noqa: E402
 
-# Results of one search the sync gives the matcher (platforms/youtube/client.py's
-# SEARCH_LIMIT; not imported, since the client needs Django set up).
+# Results of one search the sync gives the matcher (the SEARCH_LIMIT of
+# platforms/youtube/client.py and platforms/spotify/client.py; not imported, since the
+# clients need Django set up).
 SEARCH_LIMIT = 10
 
 
@@ -79,103 +93,169 @@ def _spotify_track(row: dict) -> Track:
     )
 
 
-def _run(
-    sample: list[dict],
-    queries_for: Callable[[Track], list[str]],
-    index: SearchIndex,
-    prior: dict[str, float],
-    videos: dict[str, Track],
-    songs_of_video: dict[str, set],
-) -> dict:
-    outcome: Counter[str] = Counter()
-    searches = 0
-    in_first_results = 0
+def _video(row: dict) -> Track:
+    # As in the case generator: this data has no video lengths.
+    return Track(
+        platform=Platform.YOUTUBE, platform_id=row["_video"], title=row["Title"],
+        channel=row["Channel"],
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One direction: the engine to search, and how to tell a right pick."""
+
+    name: str
+    search: Callable[[str], list[str]]  # a query -> result ids, best first
+    candidate: Callable[[str], Track]  # a result id -> the track the matcher sees
+    is_right: Callable[[dict, str], bool]  # (the source's row, a result id)
+    plain: Callable[[Track], list[str]]  # the plain query, for comparison
+    plain_name: str
+
+
+def _youtube_side(rows: list[dict], songs_of_video: dict[str, set]) -> _Side:
+    docs, prior, videos = {}, {}, {}
+    for r in rows:
+        vid = r["_video"]
+        if vid not in docs:
+            docs[vid] = {"title": r["Title"], "channel": r["Channel"]}
+            prior[vid] = _popularity(SimpleNamespace(title=r["Title"], channel_title=r["Channel"]))
+            videos[vid] = _video(r)
+    started = time.process_time()
+    index = SearchIndex(docs, {"title": 1.0, "channel": 1.0})  # as the YouTube emulator's
+    print(f"{len(docs):,} videos indexed in {time.process_time() - started:.1f} CPU-s")
+    return _Side(
+        "Spotify → YouTube (each search: 100 units)",
+        lambda q: index.search(q, boost=prior)[:SEARCH_LIMIT],
+        videos.__getitem__,
+        lambda row, vid: row["_song"] in songs_of_video[vid],
+        lambda t: [f"{t.artists[0]} {t.title}"],
+        "plain query (artist and whole Spotify title)",
+    )
+
+
+def _spotify_side(pairs: Path, song_key, songs_of_video: dict[str, set]) -> _Side:
+    world = SpotifyWorld()
+    state = SimpleNamespace(spotify=world, youtube=None, lock=threading.Lock(), touch=int)
+    started = time.process_time()
+    load_pairs_csv(state, pairs)
+    world.index  # noqa: B018 - built here, so that its time is not the first search's
+    cpu = time.process_time() - started
+    print(f"{len(world.tracks):,} Spotify tracks loaded and indexed in {cpu:.1f} CPU-s")
+
+    def candidate(track_id: str) -> Track:
+        t = world.tracks[track_id]
+        return Track(
+            platform=Platform.SPOTIFY, platform_id=t.id, title=t.name,
+            artists=tuple(world.artists[a].name for a in t.artist_ids),
+            album=world.albums[t.album_id].name, duration_ms=t.duration_ms,
+        )  # fmt: skip
+
+    def is_right(row: dict, track_id: str) -> bool:
+        t = world.tracks[track_id]
+        return (
+            song_key(world.artists[t.artist_ids[0]].name, t.name) in songs_of_video[row["_video"]]
+        )
+
+    return _Side(
+        "YouTube → Spotify",
+        lambda q: search_tracks(world, q)[:SEARCH_LIMIT],
+        candidate,
+        is_right,
+        lambda v: [v.title],
+        "plain query (the video's whole title)",
+    )
+
+
+def _run(side: _Side, sample: list[dict], source_of, queries_for) -> dict:
+    """How each source ends with at most 1, 2, ... searches, as the sync would leave it."""
+    caps = range(1, MAX_QUERIES + 1)
+    outcome = {cap: Counter() for cap in caps}
+    searches = dict.fromkeys(caps, 0)
+    in_first = longest = 0
     started = time.process_time()
     for row in sample:
-        track = _spotify_track(row)
-        picked = None
-        for n, query in enumerate(queries_for(track)):
-            searches += 1
-            found = index.search(query, boost=prior)[:SEARCH_LIMIT]
-            if n == 0 and row["_video"] in found:
-                in_first_results += 1
-            candidates = [videos[v] for v in found]
-            result = match(track, candidates) if candidates else None
+        source = source_of(row)
+        seen: dict[str, Track] = {}
+        states: list[str] = []  # after each search sent: right, wrong or none (yet)
+        for query in queries_for(source)[:MAX_QUERIES]:
+            found = side.search(query)
+            if not states and any(side.is_right(row, f) for f in found):
+                in_first += 1
+            for f in found:
+                seen.setdefault(f, side.candidate(f))
+            result = match(source, list(seen.values())) if seen else None
+            state = "none"
             if result is not None and result.choice is not None:
-                picked = found[result.choice]
-                outcome[f"matched at search {n + 1}"] += 1
+                state = "right" if side.is_right(row, list(seen)[result.choice]) else "wrong"
+            states.append(state)
+            if state != "none":
                 break
-        if picked is None:
-            outcome["no match"] += 1
-        elif row["_song"] in songs_of_video[picked]:
-            outcome["right"] += 1
-        else:
-            outcome["wrong"] += 1
+        longest = max(longest, len(states))
+        for cap in caps:
+            sent = min(cap, len(states))
+            searches[cap] += sent
+            outcome[cap][states[sent - 1] if sent else "none"] += 1
     return {
-        "outcome": outcome,
-        "searches": searches,
-        "in_first_results": in_first_results,
-        "cpu": time.process_time() - started,
-    }
+        "outcome": {cap: outcome[cap] for cap in range(1, max(longest, 1) + 1)},
+        "searches": searches, "in_first": in_first, "cpu": time.process_time() - started,
+    }  # fmt: skip
 
 
 def _report(name: str, figures: dict, n: int) -> None:
-    o = figures["outcome"]
     print(f"\n{name}")
-    print(f"  the linked video among the first {SEARCH_LIMIT} results of the first search: "
-          f"{figures['in_first_results'] / n:.1%}")  # fmt: skip
-    print(f"  matched, right: {o['right'] / n:.1%}; wrong: {o['wrong'] / n:.1%}; "
-          f"none: {o['no match'] / n:.1%}")  # fmt: skip
-    for k in sorted(k for k in o if k.startswith("matched at")):
-        print(f"  {k}: {o[k] / n:.1%}")
-    print(f"  searches per track: {figures['searches'] / n:.2f} "
-          f"({figures['searches'] * 100 / n:.0f} YouTube units, before videos.list)")  # fmt: skip
+    print(f"  a right candidate among the first {SEARCH_LIMIT} results of the first search: "
+          f"{figures['in_first'] / n:.1%}")  # fmt: skip
+    last = max(figures["outcome"])
+    for cap, o in figures["outcome"].items():
+        mark = "  <- every query: what a sync does" if cap == last and cap > 1 else ""
+        print(f"  at most {cap} search{'es' if cap > 1 else ''}: right {o['right'] / n:.1%}, "
+              f"wrong {o['wrong'] / n:.1%}, none {o['none'] / n:.1%}; "
+              f"searches per source {figures['searches'][cap] / n:.3f}{mark}")  # fmt: skip
     print(f"  {figures['cpu']:.1f} CPU-s")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", help="the shared folder (default: ../shared)")
-    ap.add_argument("--sample", type=int, default=2000, help="Spotify tracks to look for")
+    ap.add_argument("--sample", type=int, default=2000, help="sources looked for, each side")
+    ap.add_argument("--side", choices=("youtube", "spotify", "both"), default="both",
+                    help="the platform searched")  # fmt: skip
     ap.add_argument("--seed", type=int, default=20261124)
     args = ap.parse_args()
     shared = _shared_dir(args.shared)
     if shared is None:
         print("../shared is not here: no search benchmark")
         return 0
-    rows, songs_of_video = _load(
-        shared / "data" / "spotify_youtube" / "dev_pairs.csv", _song_key(shared)
-    )
-    docs, prior, videos = {}, {}, {}
-    for r in rows:
-        vid = r["_video"]
-        if vid in docs:
-            continue
-        docs[vid] = {"title": r["Title"], "channel": r["Channel"]}
-        prior[vid] = _popularity(SimpleNamespace(title=r["Title"], channel_title=r["Channel"]))
-        videos[vid] = Track(
-            platform=Platform.YOUTUBE, platform_id=vid, title=r["Title"], channel=r["Channel"]
-        )
-    started = time.process_time()
-    index = SearchIndex(docs, {"title": 1.0, "channel": 1.0})  # as the YouTube emulator's
-    print(f"{len(docs):,} videos indexed in {time.process_time() - started:.1f} CPU-s")
-    sample = random.Random(args.seed).sample(rows, min(args.sample, len(rows)))
-    n = len(sample)
-    print(f"{n:,} Spotify tracks looked for (seed {args.seed}); "
+    pairs = shared / "data" / "spotify_youtube" / "dev_pairs.csv"
+    song_key = _song_key(shared)
+    rows, songs_of_video = _load(pairs, song_key)
+    rng = random.Random(args.seed)
+    if args.side in ("youtube", "both"):
+        side = _youtube_side(rows, songs_of_video)
+        sample = rng.sample(rows, min(args.sample, len(rows)))
+        _looked_for(side, len(sample), "Spotify tracks", args.seed)
+        _both(side, sample, _spotify_track)
+    if args.side in ("spotify", "both"):
+        side = _spotify_side(pairs, song_key, songs_of_video)
+        one_per_video = list({r["_video"]: r for r in rows}.values())
+        sample = rng.sample(one_per_video, min(args.sample, len(one_per_video)))
+        _looked_for(side, len(sample), "videos", args.seed)
+        _both(side, sample, _video)
+    return 0
+
+
+def _looked_for(side: _Side, n: int, what: str, seed: int) -> None:
+    print(f"\n== {side.name}: {n:,} {what} looked for (seed {seed}); "
           f"a search's first {SEARCH_LIMIT} results go to the matcher")  # fmt: skip
 
-    ours = _run(sample, search_queries, index, prior, videos, songs_of_video)
-    _report("search_queries(): up to 2 searches, stopping at the first accepted match", ours, n)
-    plain = _run(
-        sample,
-        lambda t: [f"{t.artists[0]} {t.title}"],
-        index,
-        prior,
-        videos,
-        songs_of_video,
-    )
-    _report("plain query (artist and whole Spotify title), one search", plain, n)
-    return 0
+
+def _both(side: _Side, sample: list[dict], source_of) -> None:
+    n = len(sample)
+    ours = _run(side, sample, source_of, search_queries)
+    _report("search_queries(), stopping at the first accepted match", ours, n)
+    plain = _run(side, sample, source_of, side.plain)
+    _report(f"{side.plain_name}, one search", plain, n)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 """`make bench`: the benchmarks, by part. `make bench BENCH=matching` runs one part.
 
 Parts: matching (the matcher on the shared development cases; needs ../shared);
-search (the YouTube search queries, followed by the matcher, on the sandbox's search engine
-over the development videos; needs ../shared);
+search (the search queries both ways, followed by the matcher, on the sandbox's search
+engines over the development videos and tracks; needs ../shared);
 sync (a 10,000-track library synced both ways against the sandbox, then again unchanged);
 web (pages and API under wrk beside a bare view; needs wrk, PostgreSQL and Redis);
 many (1,000 people's hourly pairs fired at once and drained by 1, then 2 worker processes,

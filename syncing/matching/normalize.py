@@ -188,7 +188,8 @@ _QUOTE_RE = re.compile("[「『\"']")
 # it every alternative is tried at every position, the slowest step of parsing a video.
 _SEPARATOR_RE = re.compile(
     r"(?=[\s\-\u2013\u2014~|\u2502/:])"
-    r"(?:\s+[-\u2013\u2014~]+\s*|\s*[-\u2013\u2014~]+\s+|\s*[|\u2502/]{1,2}\s*|:\s+|\s_\s)"
+    r"(?:\s+[-\u2013\u2014~]+\s*|\s*[-\u2013\u2014~]+\s+|\s*[|\u2502]{1,2}\s*|\s+/{1,2}\s*"
+    r"|\s*/{1,2}\s+|//|:\s+|\s_\s)"
 )
 _STRONG_SEPARATOR_RE = re.compile(
     r"(?=[\s|\u2502])(?:\s+[-\u2013\u2014~]+\s+|\s*[|\u2502]{1,2}\s*)"

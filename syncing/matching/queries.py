@@ -1,26 +1,21 @@
 """Search queries for a track's counterpart on the other platform.
 
-YouTube searches cost 100 quota units each, so a Spotify track gets one query that
-usually finds it and at most one fallback. Spotify searches are cheap, so a video gets
-an ISRC lookup where known, then fielded queries from narrow to broad.
+YouTube searches cost 100 quota units each, so a Spotify track gets the one query that
+usually finds it. Spotify searches are cheap, so a video gets an ISRC lookup where
+known, then the guessed artist and title as free text, then the title alone.
+`make bench BENCH=search` measures both against the sandbox's search engines.
 """
 
 from __future__ import annotations
 
-import re
-
 from platforms.types import Platform, Track
 
-from .normalize import fold, guess_song, words
+from .normalize import guess_song
 
 MAX_QUERIES = 3
 # Longer queries find nothing more, and a very long title would make a URL too long for
 # a GET (google-api-python-client then switches to a POST the API refuses).
 MAX_QUERY_CHARS = 200
-# An album or title that says the song is from a film, a show or a stage musical.
-_FROM_THE_SCREEN_RE = re.compile(
-    r"\b(?:soundtrack|motion picture|score|ost|from|film|movie|series|musical|cast recording)\b"
-)
 
 
 def _quote(value: str) -> str:
@@ -49,47 +44,42 @@ def _cut(query: str) -> str:
 
 
 def youtube_queries(track: Track) -> list[str]:
-    """Queries for YouTube search from a Spotify track, cheapest and likeliest first."""
+    """The query for YouTube search from a Spotify track: one, since each costs 100 units.
+
+    A second search does not pay for itself: with the album for a song from a film, show
+    or musical, it found one more match per 16 searches (1,600 units) on the development
+    data, and with any other album one per 35 (docs/benchmarks.md).
+    """
     song = guess_song(track)
     # A version is part of what we look for: "Song (Live)" should find the live video.
     versions = " ".join(sorted(song.versions))
     first = f"{song.artist} - {song.title}" if song.artist else song.title
-    queries = [f"{first} {versions}"]
-    if len(track.artists) > 1:
-        # Collaborations are often uploaded under the second artist's name.
-        queries.append(f"{' '.join(track.artists[:2])} {song.title} {versions}")
-    elif (
-        track.album
-        and words(fold(track.album)) not in words(fold(track.title))
-        and _FROM_THE_SCREEN_RE.search(words(fold(f"{track.album} {track.title}")))
-    ):
-        # Soundtrack songs are often uploaded under the film's name, not the singer's.
-        # Other albums are not worth a second search: on the development data it found
-        # a match for one track in 500, at 100 units a search (docs/benchmarks.md).
-        queries.append(f"{song.title} {track.album} {versions}")
-    return _dedupe(queries)[:2]
+    return _dedupe([f"{first} {versions}"])
 
 
 def spotify_queries(track: Track) -> list[str]:
-    """Queries for Spotify search from a video (or another track), narrow to broad."""
+    """Queries for Spotify search from a video (or another track), likeliest first.
+
+    A video's artist is a guess (a channel, one of several names), so free text comes
+    before the `track:` field: a fielded artist that is not the one Spotify credits
+    finds nothing (docs/benchmarks.md, "Search queries").
+    """
     queries: list[str] = []
     if track.isrc:
         queries.append(f"isrc:{track.isrc.strip().upper()}")
     song = guess_song(track)
     versions = " ".join(sorted(song.versions))
-    if song.artist:
-        queries.append(f"track:{_quote(song.title)} artist:{_quote(song.artist)}")
-        # Free text finds what the fields miss: a guessed artist that is really the
-        # channel, a title in another script, the version words.
-        queries.append(f"{song.artist} {song.title} {versions}")
-    else:
-        queries.append(f"track:{_quote(song.title)}")
-    queries.append(f"{song.title} {versions}")
+    queries.append(f"{song.artist} {song.title} {versions}")
+    # The title alone, when the artist was wrongly guessed or credited otherwise.
+    queries.append(f"track:{_quote(song.title)} {versions}")
     return _dedupe(queries)
 
 
 def search_queries(source: Track) -> list[str]:
-    """The queries to send to the other platform's search, cheapest first (at most 3)."""
+    """The queries to send to the other platform's search, in order (at most 3).
+
+    A sync sends them one by one and stops at the first that gives an accepted match.
+    """
     if source.platform is Platform.SPOTIFY:
         return youtube_queries(source)
     return spotify_queries(source)

@@ -32,8 +32,6 @@ logger = logging.getLogger(__name__)
 
 # A search that found nothing is not repeated for this long (by anybody).
 NEGATIVE_CACHE_TTL = timedelta(days=14)
-# YouTube searches are scarce: one query per track; Spotify's are cheap, allow two.
-MAX_QUERIES = {"youtube": 1, "spotify": 2}
 CANDIDATES_KEPT = 5
 # Search results are written to the database in groups of this many tracks.
 STORE_EVERY = 50
@@ -290,7 +288,7 @@ class Resolver:
         chosen = None
         refused = ""
         seen: dict[tuple[str, str], object] = {}
-        for query in _queries(info)[: MAX_QUERIES.get(self.target_platform, 1)]:
+        for query in _queries(info):
             if self.before_search:
                 self.before_search()
             self.searches += 1
