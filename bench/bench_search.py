@@ -205,13 +205,15 @@ def _run(side: _Side, sample: list[dict], source_of, queries_for) -> dict:
 def _report(name: str, figures: dict, n: int) -> None:
     print(f"\n{name}")
     print(f"  a right candidate among the first {SEARCH_LIMIT} results of the first search: "
-          f"{figures['in_first'] / n:.1%}")  # fmt: skip
+          f"{figures['in_first']:,} ({figures['in_first'] / n:.1%})")  # fmt: skip
     last = max(figures["outcome"])
     for cap, o in figures["outcome"].items():
         mark = "  <- every query: what a sync does" if cap == last and cap > 1 else ""
-        print(f"  at most {cap} search{'es' if cap > 1 else ''}: right {o['right'] / n:.1%}, "
-              f"wrong {o['wrong'] / n:.1%}, none {o['none'] / n:.1%}; "
-              f"searches per source {figures['searches'][cap] / n:.3f}{mark}")  # fmt: skip
+        print(f"  at most {cap} search{'es' if cap > 1 else ''}: "
+              f"right {o['right']:,} ({o['right'] / n:.1%}), wrong {o['wrong']:,} "
+              f"({o['wrong'] / n:.1%}), none {o['none']:,} ({o['none'] / n:.1%}); "
+              f"{figures['searches'][cap]:,} searches, "
+              f"{figures['searches'][cap] / n:.3f} per source{mark}")  # fmt: skip
     print(f"  {figures['cpu']:.1f} CPU-s")
 
 

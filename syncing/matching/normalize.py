@@ -198,6 +198,10 @@ _STRONG_SEPARATOR_RE = re.compile(
 # the same thing twice (native name, then translation): treat the boundary as a separator.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _CJK_QUOTED_RE = re.compile(r"([「『][^」』]*[」』])")
+_LENTICULAR_RE = re.compile(r"【([^【】]+)】")
+_FULLWIDTH_PARENS = str.maketrans("（）", "()")
+# "ROLLER prod. by Lucry & Suena": the producers are not part of the title.
+_PRODUCED_BY_RE = re.compile(r"\s+[(\[]?(?:prod|produced)\.?\s+by\b.*$", re.IGNORECASE)
 _SCRIPT_BOUNDARY_RE = re.compile(rf"(?<=[{_CJK}])\s*(?=[A-Za-z])|(?<=[A-Za-z])\s*(?=[{_CJK}])")
 # A part of a video title that names where the song is from, not the song.
 _WORK_RE = re.compile(r"\b(?:soundtrack|ost|motion picture|video game|netflix)\b")
@@ -751,7 +755,7 @@ def _clean_display(text: str) -> str:
             return " "
         return m.group(0)
 
-    text = _BRACKETS_RE.sub(bracket, text)
+    text = _PRODUCED_BY_RE.sub("", _BRACKETS_RE.sub(bracket, text))
     m = _FEAT_RE.search(text.casefold())
     if m:
         text = text[: m.start()]
@@ -774,42 +778,88 @@ def guess_song(track: Track) -> SongGuess:
         artist = track.artists[0] if track.artists else ""
         return SongGuess(artist, title, parsed.versions)
     parsed = parse_youtube(track)
-    channel = parsed.channel
+    artist, title = _read_video(track, parsed.channel)
+    return SongGuess(artist.strip(), title.strip(), parsed.versions)
+
+
+def _read_video(track: Track, channel: Channel | None) -> tuple[str, str]:
     display_channel = _TOPIC_RE.sub("", track.channel.strip())
     if channel is not None and channel.vevo:
         display_channel = display_channel[: -len("vevo")].strip()
-    raw = _strip_symbols(track.title)
-    if not raw.isascii():
-        raw = _SCRIPT_BOUNDARY_RE.sub(" | ", raw)
-    quoted = _quoted(raw)
-    rest = _BRACKETS_RE.sub(" | ", raw) if not quoted else raw
-    parts = [p for p in (_clean_display(p) for p in _SEPARATOR_RE.split(rest)) if p]
-    artist, title = "", ""
     if channel is not None and channel.topic:
-        artist, title = display_channel, _clean_display(raw)
-    elif quoted:
-        title = _clean_display(quoted[0])
+        return display_channel, _clean_display(_strip_symbols(track.title))
+    stripped = _strip_symbols(track.title)
+    lenticular = _lenticular(stripped, channel)
+    if lenticular is not None:
+        return lenticular
+    raw = stripped if stripped.isascii() else _SCRIPT_BOUNDARY_RE.sub(" | ", stripped)
+    quoted = [q for q in _quoted(raw) if not _is_nickname(raw, q)]
+    rest = _BRACKETS_RE.sub(" | ", raw) if not quoted else raw
+    parts = _display_parts(rest)
+    if quoted:
         before = raw.split(quoted[0])[0].strip(" \"'「『")
-        before_parts = [p for p in _SEPARATOR_RE.split(before) if _clean_display(p)]
-        artist = _clean_display(before_parts[0]) if before_parts else display_channel
-    elif len(parts) >= 2:
-        # The part that is the channel's name is the artist; otherwise "Artist - Title".
-        named = [
-            i
-            for i, p in enumerate(parts[:2])
-            if channel is not None and squash(words(fold(p))) == channel.squashed
-        ]
+        before_parts = _display_parts(before)
+        return before_parts[0] if before_parts else display_channel, _clean_display(quoted[0])
+    if len(parts) >= 2:
+        # The part that names the channel is the artist; otherwise "Artist - Title".
+        named = [i for i, p in enumerate(parts[:2]) if _names_channel(p, channel)]
         if named:
             a = named[0]
         else:
             # "Title | Film | Cast" puts the title first; "Artist - Title" the artist.
             first = _SEPARATOR_RE.search(rest)
             a = 1 if first is not None and "|" in first.group(0) else 0
-        artist, title = parts[a], parts[1 - a]
-    else:
-        title = parts[0] if parts else _clean_display(raw) or raw
-        artist = display_channel if channel is not None and channel.is_artist else ""
-    return SongGuess(artist.strip(), title.strip(), parsed.versions)
+        return parts[a], parts[1 - a]
+    title = parts[0] if parts else _clean_display(raw) or raw
+    return display_channel if channel is not None and channel.is_artist else "", title
+
+
+def _display_parts(text: str) -> list[str]:
+    return [p for p in (_clean_display(p) for p in _SEPARATOR_RE.split(text)) if p]
+
+
+def _names_channel(part: str, channel: Channel | None) -> bool:
+    """``part`` is the channel's artist: all of it, or the first of its names ("A x B")."""
+    if channel is None:
+        return False
+    folded = fold(part)
+    if squash(words(folded)) == channel.squashed:
+        return True
+    names = split_artists(folded)
+    return len(names) > 1 and squash(names[0]) == channel.squashed
+
+
+def _lenticular(text: str, channel: Channel | None) -> tuple[str, str] | None:
+    """Artist and title of "Artist【Title】", "【Artist】Title" or "【Artist - Title】".
+
+    Chinese and Japanese uploads mark the title (or the artist) with these brackets; a
+    bracket of noise words ("【MV】") marks nothing.
+    """
+    m = _LENTICULAR_RE.search(text)
+    if m is None:
+        return None
+    inside = _display_parts(m.group(1))
+    if not inside:
+        return None
+    before = _display_parts(text[: m.start()])
+    if before:
+        if _names_channel(inside[0], channel) and not _names_channel(before[0], channel):
+            return inside[0], before[0]  # "Title【Artist】"
+        return before[0], inside[0]
+    if len(inside) >= 2:
+        return inside[0], inside[1]
+    after = _display_parts(_BRACKETS_RE.sub(" | ", text[m.end() :].translate(_FULLWIDTH_PARENS)))
+    return (inside[0], after[0]) if after else None
+
+
+def _is_nickname(text: str, quoted: str) -> bool:
+    """A quoted word inside a name, as in 'Damian "Jr. Gong" Marley - Medication'."""
+    head = _SEPARATOR_RE.split(text, maxsplit=1)
+    if len(head) < 2 or quoted not in head[0]:
+        return False
+    before, _, after = head[0].partition(quoted)
+    after = _BRACKETS_RE.sub(" ", after.strip(" \"'"))
+    return bool(words(fold(before))) and bool(_clean_display(after))
 
 
 def normalized_key(track: Track) -> str:

@@ -50,6 +50,49 @@ def test_a_slash_inside_a_name_does_not_split_the_video_title():
     assert (song.artist, song.title) == ("Mira Solis", "Paper Lanterns")
 
 
+def test_it_reads_the_title_or_the_artist_in_lenticular_brackets():
+    def read(title: str, channel: str) -> tuple[str, str]:
+        song = guess_song(video(title, channel))
+        return song.artist, song.title
+
+    assert read("晴空樂團 Clear Sky【海風 Sea Breeze】Official MV", "晴空音樂") == (
+        "晴空樂團 Clear Sky",
+        "海風 Sea Breeze",
+    )
+    assert read("【Aoi Haruka】夜明けの街（映画「朝」主題歌）", "Aoi Haruka") == (
+        "Aoi Haruka",
+        "夜明けの街",
+    )
+    assert read("【Aoi Haruka - Morning Street】 Special Video", "Label") == (
+        "Aoi Haruka",
+        "Morning Street",
+    )
+    assert read("夜明けの街【Aoi Haruka】", "Aoi Haruka") == ("Aoi Haruka", "夜明けの街")
+    # A bracket of noise words marks nothing: the title is read as before.
+    assert read("Aoi Haruka - Morning Street【MV】", "Label") == ("Aoi Haruka", "Morning Street")
+
+
+def test_a_quoted_nickname_stays_in_the_artist_name():
+    song = guess_song(video('Kai "Big Wave" Varga - Northern Lights ft. Mira', "Kai Varga"))
+    assert (song.artist, song.title) == ('Kai "Big Wave" Varga', "Northern Lights")
+    # A quoted title after the artist is still the title, whatever follows it.
+    song = guess_song(
+        video('Kai Varga "Northern Lights" (Live Session) | Open Stage', "Open Stage")
+    )
+    assert (song.artist, song.title) == ("Kai Varga", "Northern Lights")
+
+
+def test_the_part_led_by_the_channel_s_artist_is_the_artist():
+    song = guess_song(video("Northern Lights - Kai Varga x Mira Solis x Della Moor", "Kai Varga"))
+    assert (song.artist, song.title) == ("Kai Varga x Mira Solis x Della Moor", "Northern Lights")
+
+
+def test_producers_are_left_out_of_the_title():
+    song = guess_song(video("Kai Varga - NORTHERN LIGHTS prod. by Mira & Solis", "Kai Varga"))
+    assert song.title == "NORTHERN LIGHTS"
+    assert search_queries(video("Kai Varga - Glow (Prod. By Mira)", "x"))[0] == "Kai Varga Glow"
+
+
 def test_it_reads_a_quoted_title_in_corner_brackets():
     song = guess_song(video("Aoi Haruka「夜明けの街」Music Video", "Aoi Haruka Official"))
     assert (song.artist, song.title) == ("Aoi Haruka", "夜明けの街")
