@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as clock_time
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -86,7 +87,7 @@ def quota_flush() -> None:
                     kept[i] += value
             continue
         if _cached_left is not None:  # now in the ledger, no longer "unflushed"
-            _cached_left = (_cached_left[0], _cached_left[1] - units)
+            _cached_left = _cached_left._replace(left=_cached_left.left - units)
 
 
 def _add(*, day, user_id, units, calls, searches, writes) -> None:
@@ -138,7 +139,7 @@ def quota_refused(*, at: datetime | None = None) -> None:
         # The next call YouTube refuses records it again; the run waits either way.
         logger.warning("could not record YouTube's quota refusal: %s", exc)
     if day == pacific_day():
-        _cached_left = (time.monotonic(), 0)
+        _cached_left = _Reading(time.monotonic(), day, 0, refused=True)
 
 
 def _refuse(*, day, at: datetime) -> None:
@@ -152,7 +153,16 @@ def _refuse(*, day, at: datetime) -> None:
         rows.update(refused_at=at, updated_at=timezone.now())
 
 
-_cached_left: tuple[float, int] | None = None
+class _Reading(NamedTuple):
+    """This process's last look at today's quota."""
+
+    at: float  # time.monotonic() when it was read
+    day: date  # the Pacific day it is about: a reading never outlives its day
+    left: int
+    refused: bool
+
+
+_cached_left: _Reading | None = None
 
 
 def quota_left_today(*, max_age: float = 0.0) -> int:
@@ -161,16 +171,32 @@ def quota_left_today(*, max_age: float = 0.0) -> int:
     With ``max_age``, a reading at most that old is reused, less what this process has
     spent since: cheap enough to check before every call.
     """
+    return _read_today(max_age)[0]
+
+
+def quota_refused_today(*, max_age: float = 0.0) -> bool:
+    """Whether YouTube has answered quotaExceeded today: then it refuses every call,
+    reads included, until the Pacific midnight reset. ``max_age`` as above."""
+    return _read_today(max_age)[1]
+
+
+def _read_today(max_age: float) -> tuple[int, bool]:
     global _cached_left
-    now = time.monotonic()
-    if max_age and _cached_left is not None and now - _cached_left[0] <= max_age:
+    reading = _cached_left
+    if (
+        max_age
+        and reading is not None
+        and time.monotonic() - reading.at <= max_age
+        and reading.day == pacific_day()
+    ):
         with _lock:
             unflushed = sum(row[0] for row in _pending.values())
-        return max(0, _cached_left[1] - unflushed)
+        return max(0, reading.left - unflushed), reading.refused
+    day = pacific_day()
     spent, refused = _today()
     left = 0 if refused else max(0, settings.YOUTUBE_DAILY_QUOTA - spent)
-    _cached_left = (time.monotonic(), left)
-    return left
+    _cached_left = _Reading(time.monotonic(), day, left, refused)
+    return left, refused
 
 
 def quota_spent_today_by(user_id: int) -> int:

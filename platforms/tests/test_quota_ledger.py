@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import requests
 from django.db import OperationalError
 from django.test import override_settings
 from django.utils import timezone
 
 from platforms import quota
+from platforms.clients import client_for
+from platforms.errors import QuotaExhausted
 from platforms.models import QuotaLedger, pacific_day
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +53,32 @@ def test_after_youtube_refuses_a_call_no_process_has_quota_left_until_the_pacifi
 
     quota.quota_refused()  # a second refusal the same day is the same fact
     assert QuotaLedger.objects.filter(day=pacific_day(), user=None).count() == 1
+
+
+def test_after_youtube_refuses_for_quota_no_call_is_sent_until_the_reset(
+    alice_connected, platform_settings, settings, monkeypatch
+):
+    sandbox = platform_settings
+    settings.YOUTUBE_DAILY_QUOTA = 10_000
+    sandbox.state.knobs.update(youtube_daily_quota=10_000)
+    youtube = client_for(alice_connected.youtube)
+    youtube.list_playlists()  # a read goes through while there is quota
+    # The Google project, used elsewhere too, spends the rest of the day's quota.
+    requests.post(
+        f"{sandbox.url}/_control/youtube/quota", json={"used": 10_000}, timeout=5
+    ).raise_for_status()
+    with pytest.raises(QuotaExhausted):
+        youtube.list_playlists()  # YouTube answers quotaExceeded
+    sent = sandbox.state.counters.snapshot()["calls"]
+
+    for read in (youtube.list_playlists, youtube.list_liked, youtube.account):
+        with pytest.raises(QuotaExhausted) as refused:
+            read()
+        assert refused.value.resume_at == quota.next_quota_reset()
+    assert sandbox.state.counters.snapshot()["calls"] == sent  # none of them reached YouTube
+
+    # The next Pacific day starts in full: calls go out again.
+    sandbox.state.clock.advance(24 * 3600)
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(days=1))
+    assert youtube.list_playlists() is not None
