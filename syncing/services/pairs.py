@@ -201,10 +201,12 @@ def pair_update(*, pair: SyncPair, **fields) -> SyncPair:
         fields["target_name"] = plain_name(fields["target_name"])
     for name, value in fields.items():
         setattr(pair, name, value)
+    # A setting left on from another mode (or stored before it was refused) means
+    # nothing in this one, and must not make a change that did not ask for it fail.
     if pair.mode == SyncPair.Mode.TWO_WAY and "keep_duplicates" not in fields:
-        # Left on from another mode (or stored before two way refused it): it means
-        # nothing in two way and must not make a change that did not ask for it fail.
         pair.keep_duplicates = False
+    if pair.mode != SyncPair.Mode.MIRROR and "strict" not in fields:
+        pair.strict = False
     pair_check(pair=pair)
     if pair.schedule != old_schedule:
         pair.next_run_at = first_run_time(schedule=pair.schedule)

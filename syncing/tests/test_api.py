@@ -281,6 +281,19 @@ def test_a_pair_switched_to_two_way_or_left_with_keep_duplicates_on_can_still_be
     assert (lib.pair.schedule, lib.pair.keep_duplicates) == ("daily", False)
 
 
+def test_a_strict_mirror_switched_to_another_mode_can_be_changed_and_is_no_longer_strict(api, lib):
+    made_strict = api.patch(f"/api/pairs/{lib.pair.pk}/", {"strict": True}, format="json")
+    assert made_strict.status_code == 200
+    for mode in ("add_only", "two_way"):
+        SyncPair.objects.filter(pk=lib.pair.pk).update(mode="mirror", strict=True)
+        switched = api.patch(f"/api/pairs/{lib.pair.pk}/", {"mode": mode}, format="json")
+
+        assert switched.status_code == 200, switched.json()
+        assert switched.json()["strict"] is False  # strict only means something in a mirror
+        lib.pair.refresh_from_db()
+        assert (lib.pair.mode, lib.pair.strict) == (mode, False)
+
+
 def test_putting_a_pair_replaces_its_settings(api, lib):
     body = {
         "target_name": "",
