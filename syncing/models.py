@@ -133,6 +133,10 @@ class Run(models.Model):
     mode = models.CharField(max_length=16, choices=SyncPair.Mode.choices, blank=True)
     # The person confirmed removals a run held back (most of a side at once).
     confirm_removals = models.BooleanField(default=False)
+    # Which ones, as [side, track id] pairs: those the person saw held back. Others the
+    # source called for since are held back again if the whole would still take most of
+    # a side. None: all of them (`sync_user --confirm-removals`).
+    confirmed_removals = models.JSONField(null=True, blank=True)
     undo_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="undone_by"
     )

@@ -80,14 +80,23 @@ def plan_changes(
     target: list[Entry],
     resolve: Resolve,
     confirm_removals: bool = False,
+    confirmed: frozenset[tuple[str, int]] | None = None,
 ) -> list[RunChange]:
+    """The changes that bring the target (and, two way, the source) in step.
+
+    Removals that would take most of a side are held back for the person to confirm.
+    With ``confirm_removals`` they go ahead: those in ``confirmed`` (side, track), the
+    ones the person saw held back, or all of them when ``confirmed`` is None. Others
+    the source called for since are held back again if the whole is still most of a side.
+    """
     planner = _Planner(pair, resolve, {e.collection_id for e in (*source, *target)})
     if pair.mode == SyncPair.Mode.TWO_WAY:
         changes = planner.two_way(source, target)
     else:
         changes = planner.one_way(source, target)
-    if not confirm_removals:
-        _hold_mass_removals(changes, {Side.SOURCE: len(source), Side.TARGET: len(target)})
+    if not confirm_removals or confirmed is not None:
+        sizes = {Side.SOURCE: len(source), Side.TARGET: len(target)}
+        _hold_mass_removals(changes, sizes, confirmed=confirmed or frozenset())
     if follows_source_order(pair):
         changes.extend(_moves(changes, target, keep_duplicates=pair.keep_duplicates))
     return changes
@@ -156,8 +165,14 @@ def _moves(changes: list[RunChange], target: list[Entry], *, keep_duplicates: bo
     ]
 
 
-def _hold_mass_removals(changes: list[RunChange], sizes: dict[str, int]) -> None:
-    """Turns the removals from a side into skipped ones when they would take most of it."""
+def _hold_mass_removals(
+    changes: list[RunChange], sizes: dict[str, int], *, confirmed: frozenset[tuple[str, int]]
+) -> None:
+    """Turns the removals from a side into skipped ones when they would take most of it.
+
+    Those in ``confirmed`` (side, track), which the person saw held back and confirmed,
+    go ahead; the rest wait for a confirmation of their own.
+    """
     for side, size in sizes.items():
         removals = [c for c in changes if c.action == Action.REMOVE and c.side == side]
         count = len(removals)
@@ -165,6 +180,8 @@ def _hold_mass_removals(changes: list[RunChange], sizes: dict[str, int]) -> None
             continue
         name = "source" if side == Side.SOURCE else "target"
         for change in removals:
+            if (change.side, change.counterpart_id) in confirmed:
+                continue
             change.outcome = Outcome.SKIPPED
             change.reason = (
                 f"{HELD_BACK}: this run would remove {count} of the {size} songs in the "

@@ -206,14 +206,17 @@ def run_confirm_removals(*, run: Run, trigger: str = Run.Trigger.MANUAL) -> Run:
         raise ValidationError(
             "A dry run removes nothing: confirm the removals that a real run held back."
         )
-    if not run_held_removals(run=run):
+    held = set(_held_back(run).values_list("side", "counterpart_id"))
+    if not held:
         raise ValidationError("This run held back no removals, so there is nothing to confirm.")
     if (later := run_latest_after(run=run)) is not None:
         raise ValidationError(
             f"Run #{later.pk} of this pair came after this one: confirm on its page, which "
             "shows what a run would remove now."
         )
-    return run_start(pair=run.pair, trigger=trigger, confirm_removals=True)
+    # Only what the person saw: a removal the source called for since is not confirmed.
+    seen = [[side, track_id] for side, track_id in sorted(held)]
+    return run_start(pair=run.pair, trigger=trigger, confirm_removals=True, confirmed_removals=seen)
 
 
 def run_latest_after(*, run: Run) -> Run | None:
@@ -224,9 +227,20 @@ def run_latest_after(*, run: Run) -> Run | None:
 
 def run_held_removals(*, run: Run) -> int:
     """How many removals ``run`` held back for the person to confirm."""
+    return _held_back(run).count()
+
+
+def _confirmed(run: Run) -> frozenset[tuple[str, int]] | None:
+    """The removals the person confirmed for ``run``, by (side, track); None: any."""
+    if run.confirmed_removals is None:
+        return None
+    return frozenset((side, track_id) for side, track_id in run.confirmed_removals)
+
+
+def _held_back(run: Run):
     return run.changes.filter(
         action=Action.REMOVE, outcome=Outcome.SKIPPED, reason__startswith=HELD_BACK
-    ).count()
+    )
 
 
 def runs_resume_after_reconnect(*, user_id: int) -> int:
@@ -613,6 +627,7 @@ class _Executor:
                 target=entries_of(targets) if targets else [],
                 resolve=self._plan_resolve(source_client, target_client),
                 confirm_removals=self.run.confirm_removals,
+                confirmed=_confirmed(self.run),
             )
         for seq, change in enumerate(changes):
             change.run = self.run

@@ -907,3 +907,37 @@ def test_a_run_that_would_empty_most_of_a_side_holds_its_removals_until_confirme
     assert confirmed.removed == run_held_removals(run=held)
     assert len(youtube_playlist_ids(sandbox, target_id)) == len(before) - confirmed.removed
     assert run_held_removals(run=confirmed) == 0
+
+
+def test_a_confirmation_removes_only_what_the_person_saw_held_back(library, platform_settings):
+    from syncing.services.runs import run_confirm_removals, run_held_removals
+
+    sandbox = platform_settings
+    pair = pair_create(
+        user=library, source=smallest(library, "spotify", min_items=20), target=None,
+        target_platform="youtube", target_name="Mirror", mode="mirror",
+    )  # fmt: skip
+    sync(pair)
+    pair.refresh_from_db()
+    source_id, target_id = pair.source.platform_id, pair.target.platform_id
+    before = youtube_playlist_ids(sandbox, target_id)
+    keep = len(before) // 2 - 1
+    with sandbox.state.lock:  # the source loses more than half its songs
+        playlist = sandbox.state.spotify.playlists[source_id]
+        playlist.entries = playlist.entries[:keep]
+    Collection.objects.filter(pk=pair.source_id).update(version="")
+    held = sync(pair)
+    seen = run_held_removals(run=held)
+    assert seen == len(before) - keep >= 10 and held.removed == 0
+    with sandbox.state.lock:  # then, before the person confirms, nearly all the rest
+        playlist.entries = playlist.entries[:1]
+    Collection.objects.filter(pk=pair.source_id).update(version="")
+
+    confirmed = execute(run_confirm_removals(run=held))
+
+    assert confirmed.removed == seen  # what the person saw on the page, and no more
+    assert len(youtube_playlist_ids(sandbox, target_id)) == len(before) - seen
+    assert run_held_removals(run=confirmed) == keep - 1  # the rest wait to be confirmed
+    again = execute(run_confirm_removals(run=confirmed))
+    assert again.removed == keep - 1
+    assert len(youtube_playlist_ids(sandbox, target_id)) == 1
