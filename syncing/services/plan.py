@@ -179,13 +179,14 @@ def _hold_mass_removals(
         if count < MASS_REMOVAL_MIN or count <= size * MASS_REMOVAL_SHARE:
             continue
         name = "source" if side == Side.SOURCE else "target"
-        for change in removals:
-            if (change.side, change.counterpart_id) in confirmed:
-                continue
+        held = [c for c in removals if (c.side, c.counterpart_id) not in confirmed]
+        already = f", {count - len(held)} of them confirmed already" if len(held) < count else ""
+        for change in held:
             change.outcome = Outcome.SKIPPED
             change.reason = (
                 f"{HELD_BACK}: this run would remove {count} of the {size} songs in the "
-                f"{name} at once; confirm on the run page to remove them ({change.reason})"
+                f"{name} at once{already}; confirm on the run page to remove them "
+                f"({change.reason})"
             )[:1000]
 
 

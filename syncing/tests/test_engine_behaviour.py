@@ -938,6 +938,10 @@ def test_a_confirmation_removes_only_what_the_person_saw_held_back(library, plat
     assert confirmed.removed == seen  # what the person saw on the page, and no more
     assert len(youtube_playlist_ids(sandbox, target_id)) == len(before) - seen
     assert run_held_removals(run=confirmed) == keep - 1  # the rest wait to be confirmed
+    total = len(before) - 1
+    waiting = confirmed.changes.filter(action="remove", outcome="skipped").first()
+    said = f"would remove {total} of the {len(before)} songs in the target at once, {seen} of them"
+    assert f"{said} confirmed already; confirm on the run page" in waiting.reason
     again = execute(run_confirm_removals(run=confirmed))
     assert again.removed == keep - 1
     assert len(youtube_playlist_ids(sandbox, target_id)) == 1
