@@ -171,16 +171,15 @@ def quota_left_today(*, max_age: float = 0.0) -> int:
     With ``max_age``, a reading at most that old is reused, less what this process has
     spent since: cheap enough to check before every call.
     """
-    return _read_today(max_age)[0]
+    return quota_today(max_age=max_age)[0]
 
 
-def quota_refused_today(*, max_age: float = 0.0) -> bool:
-    """Whether YouTube has answered quotaExceeded today: then it refuses every call,
-    reads included, until the Pacific midnight reset. ``max_age`` as above."""
-    return _read_today(max_age)[1]
+def quota_today(*, max_age: float = 0.0) -> tuple[int, bool]:
+    """Units left today, and whether YouTube has answered quotaExceeded today (then it
+    refuses every call, reads included, until the Pacific midnight reset).
 
-
-def _read_today(max_age: float) -> tuple[int, bool]:
+    ``max_age`` as for ``quota_left_today``.
+    """
     global _cached_left
     reading = _cached_left
     if (

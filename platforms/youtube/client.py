@@ -23,13 +23,7 @@ from platforms.calls import platform_call
 from platforms.clients import PLAYLIST_NAME_LIMIT
 from platforms.errors import PlatformError, QuotaExhausted
 from platforms.models import Connection
-from platforms.quota import (
-    next_quota_reset,
-    quota_cost,
-    quota_left_today,
-    quota_refused,
-    quota_refused_today,
-)
+from platforms.quota import next_quota_reset, quota_cost, quota_refused, quota_today
 from platforms.tokens import TokenGrant, TokenManager
 from platforms.types import Platform, PlaylistEntry, PlaylistInfo, Track
 from platforms.youtube import parse
@@ -183,15 +177,15 @@ class YouTubeClient:
         idempotent: bool = True,
     ) -> Any:
         units = quota_cost(operation)
-        if units > 1 and quota_left_today(max_age=2.0) < units:
+        left, refused = quota_today(max_age=2.0)
+        # Once YouTube has refused a call it refuses every one until the reset, reads too:
+        # none is sent. A read is still tried when only our own count says the day is
+        # spent (it may be off).
+        if refused or (units > 1 and left < units):
             raise QuotaExhausted(
-                "not enough YouTube quota left today for this call", resume_at=next_quota_reset()
-            )
-        if quota_refused_today(max_age=2.0):
-            # YouTube refuses every call until the reset, reads too: none is sent. A read
-            # is still tried when only our own count says the day is spent (it may be off).
-            raise QuotaExhausted(
-                "YouTube refused a call for quota today: no calls until the reset",
+                "YouTube refused a call for quota today: no calls until the reset"
+                if refused
+                else "not enough YouTube quota left today for this call",
                 resume_at=next_quota_reset(),
             )
 

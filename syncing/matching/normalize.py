@@ -786,9 +786,9 @@ def _read_video(track: Track, channel: Channel | None) -> tuple[str, str]:
     display_channel = _TOPIC_RE.sub("", track.channel.strip())
     if channel is not None and channel.vevo:
         display_channel = display_channel[: -len("vevo")].strip()
-    if channel is not None and channel.topic:
-        return display_channel, _clean_display(_strip_symbols(track.title))
     stripped = _strip_symbols(track.title)
+    if channel is not None and channel.topic:
+        return display_channel, _clean_display(stripped)
     lenticular = _lenticular(stripped, channel)
     if lenticular is not None:
         return lenticular

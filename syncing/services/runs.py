@@ -1209,10 +1209,8 @@ class _Executor:
         keep = {(s, t) for s, t in links if s in source and t in target}
         # A removal held back keeps its link: the next run holds it again, or, once the
         # person confirms, removes it, instead of copying the song back.
-        for side, item, counterpart in (
-            self._changes()
-            .filter(action=Action.REMOVE, outcome=Outcome.SKIPPED, reason__startswith=HELD_BACK)
-            .values_list("side", "item_id", "counterpart_id")
+        for side, item, counterpart in _held_back(self.run).values_list(
+            "side", "item_id", "counterpart_id"
         ):
             if item and counterpart:
                 keep.add((item, counterpart) if side == Side.TARGET else (counterpart, item))
