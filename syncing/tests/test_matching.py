@@ -84,27 +84,33 @@ def test_it_reads_a_title_in_japanese_corner_brackets():
     assert picked(song, [wrong, right]) is right
 
 
-def test_it_reads_a_quoted_title_that_holds_a_bracket():
-    song = spotify("Night Swim (Japanese Ver.)", "Harbor Kids")
-    right = video('Harbor Kids "Night Swim (Japanese Ver.)" M/V', "Lantern Entertainment")
-    other = video('Harbor Kids "Slow Tide" M/V', "Lantern Entertainment")
+@pytest.mark.parametrize(
+    ("song", "right", "other"),
+    [
+        pytest.param(
+            spotify("Night Swim (Japanese Ver.)", "Harbor Kids"),
+            video('Harbor Kids "Night Swim (Japanese Ver.)" M/V', "Lantern Entertainment"),
+            video('Harbor Kids "Slow Tide" M/V', "Lantern Entertainment"),
+            id="a quoted title that holds a bracket",
+        ),
+        # Latin next to Japanese outside quotes usually gives a name twice ("陳明 Ming
+        # Chen"); inside 『』 it is one title.
+        pytest.param(
+            spotify("NIGHTモード", "Aoi Haruka"),
+            video("青井はるか『NIGHTモード』Music Video", "Aoi Haruka Official"),
+            video("青井はるか『星の庭』Music Video", "Aoi Haruka Official"),
+            id="a quoted title mixing scripts",
+        ),
+        pytest.param(
+            spotify("Night Drive (Part II) Broken Down", "Mira Solis"),
+            video("Mira Solis - Night Drive (Part II) Broken Down (Official Video)", "Mira Solis"),
+            video("Mira Solis - Night Drive (Part I) Broken Down (Official Video)", "MS"),
+            id="a part number in the middle of a spotify title, where it stands",
+        ),
+    ],
+)
+def test_a_title_is_read_whole(song: Track, right: Track, other: Track):
     assert_title_read_whole(song, right, other)
-
-
-def test_a_quoted_title_mixing_scripts_is_read_whole():
-    # Latin next to Japanese outside quotes usually gives a name twice ("陳明 Ming Chen");
-    # inside 『』 it is one title.
-    song = spotify("NIGHTモード", "Aoi Haruka")
-    right = video("青井はるか『NIGHTモード』Music Video", "Aoi Haruka Official")
-    wrong = video("青井はるか『星の庭』Music Video", "Aoi Haruka Official")
-    assert_title_read_whole(song, right, wrong)
-
-
-def test_a_part_number_in_the_middle_of_a_spotify_title_is_read_where_it_stands():
-    song = spotify("Night Drive (Part II) Broken Down", "Mira Solis")
-    right = video("Mira Solis - Night Drive (Part II) Broken Down (Official Video)", "Mira Solis")
-    other_part = video("Mira Solis - Night Drive (Part I) Broken Down (Official Video)", "MS")
-    assert_title_read_whole(song, right, other_part)
 
 
 def test_a_composer_work_and_movement_meet_spotifys_work_and_movement():
