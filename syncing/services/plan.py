@@ -79,24 +79,22 @@ def plan_changes(
     source: list[Entry],
     target: list[Entry],
     resolve: Resolve,
-    confirm_removals: bool = False,
-    confirmed: frozenset[tuple[str, int]] | None = None,
+    confirmed: frozenset[tuple[str, int]] | None = frozenset(),
 ) -> list[RunChange]:
     """The changes that bring the target (and, two way, the source) in step.
 
-    Removals that would take most of a side are held back for the person to confirm.
-    With ``confirm_removals`` they go ahead: those in ``confirmed`` (side, track), the
-    ones the person saw held back, or all of them when ``confirmed`` is None. Others
-    the source called for since are held back again if the whole is still most of a side.
+    Removals that would take most of a side are held back for the person to confirm,
+    except those in ``confirmed`` (side, track): the ones the person saw held back and
+    confirmed. None confirms them all (`sync_user --confirm-removals`).
     """
     planner = _Planner(pair, resolve, {e.collection_id for e in (*source, *target)})
     if pair.mode == SyncPair.Mode.TWO_WAY:
         changes = planner.two_way(source, target)
     else:
         changes = planner.one_way(source, target)
-    if not confirm_removals or confirmed is not None:
+    if confirmed is not None:
         sizes = {Side.SOURCE: len(source), Side.TARGET: len(target)}
-        _hold_mass_removals(changes, sizes, confirmed=confirmed or frozenset())
+        _hold_mass_removals(changes, sizes, confirmed=confirmed)
     if follows_source_order(pair):
         changes.extend(_moves(changes, target, keep_duplicates=pair.keep_duplicates))
     return changes

@@ -231,7 +231,9 @@ def run_held_removals(*, run: Run) -> int:
 
 
 def _confirmed(run: Run) -> frozenset[tuple[str, int]] | None:
-    """The removals the person confirmed for ``run``, by (side, track); None: any."""
+    """The removals the person confirmed for ``run``, by (side, track); None: all."""
+    if not run.confirm_removals:
+        return frozenset()
     if run.confirmed_removals is None:
         return None
     return frozenset((side, track_id) for side, track_id in run.confirmed_removals)
@@ -626,7 +628,6 @@ class _Executor:
                 source=entries_of([pair.source]),
                 target=entries_of(targets) if targets else [],
                 resolve=self._plan_resolve(source_client, target_client),
-                confirm_removals=self.run.confirm_removals,
                 confirmed=_confirmed(self.run),
             )
         for seq, change in enumerate(changes):
