@@ -49,7 +49,31 @@ def fold(text: str) -> str:
     if not text.isascii():
         text = anyascii(_strip_symbols(unicodedata.normalize("NFKC", _unmangle(text))))
     # "Ke$ha"-style names ("Ca$h Kid"): the dollar is a letter.
-    return (_DOLLAR_RE.sub("s", text) if "$" in text else text).casefold()
+    text = (_DOLLAR_RE.sub("s", text) if "$" in text else text).casefold()
+    return _CENSORED_RE.sub(_uncensor, text) if "*" in text else text
+
+
+# Uploads and some releases star out a swear word ("Sh*t", "F**kin'", "A*****e"), others
+# print it whole. A starred word that fits one of these, letter for letter, reads as it.
+_SWEAR_WORDS = tuple(
+    """
+    fuck fucks fucked fucker fuckers fucking fuckin motherfucker motherfuckers shit shits
+    bullshit bitch bitches asshole assholes ass damn goddamn dick pussy hell cunt
+    """.split()
+)
+_CENSORED_RE = re.compile(r"(?<![\w*])[^\W\d_]*\*[\w*]*")
+
+
+def _uncensor(m: re.Match[str]) -> str:
+    starred = m.group(0)
+    if starred.strip("*") == "":
+        return starred
+    for word in _SWEAR_WORDS:
+        if len(word) == len(starred) and all(
+            c in ("*", w) for c, w in zip(starred, word, strict=True)
+        ):
+            return word
+    return starred
 
 
 # UTF-8 read as Latin-1 somewhere upstream: "MÃ­o" for "Mío", "CafÃ©" for "Café".

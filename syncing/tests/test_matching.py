@@ -144,6 +144,30 @@ def test_it_folds_case_and_accents():
 
 
 @pytest.mark.parametrize(
+    ("spotify_title", "video_title"),
+    [
+        ("Same Old Bullshit", "Mira Solis - Same Old Bulls**t (Official Video)"),
+        ("Sh*t Happens", "Mira Solis - Shit Happens"),
+        ("Motherf**ker in the Rain", "Mira Solis - Motherfucker in the Rain"),
+    ],
+)
+def test_a_starred_out_swear_word_meets_the_word_printed_whole(spotify_title, video_title):
+    song = spotify(spotify_title, "Mira Solis")
+    right = video(video_title, "Mira Solis")
+    result = match(song, [SAME_TITLE_OTHER_ARTIST, right])
+    assert result.choice == 1
+    assert "title 1.00" in result.reasons
+
+
+def test_a_starred_word_that_is_no_swear_word_is_left_alone():
+    # "L*ve" could be any word: it does not become one it happens to fit.
+    assert (
+        normalized_key(video("Mira Solis - L*ve Letters", "Mira Solis"))
+        == "mira solis|l ve letters"
+    )
+
+
+@pytest.mark.parametrize(
     "noise",
     [
         "(Video Oficial)",
