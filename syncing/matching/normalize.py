@@ -164,15 +164,63 @@ VERSION_MARKERS: dict[str, tuple[str, ...]] = {
         "concert",
     ),
     "remix": ("remix", "rmx", "remixed", "bootleg", "mashup", "vip mix", "club mix", "flip"),
-    "cover": ("cover", "covered by", "covers", "remake", "tribute to", "a tribute"),
-    "acoustic": ("acoustic", "acustico", "acustica", "acoustique", "akustik", "akustisch"),
+    # Somebody else playing the song, also as a parody or as a baby's music-box lullaby.
+    "cover": (
+        "cover",
+        "covered by",
+        "covers",
+        "remake",
+        "tribute to",
+        "a tribute",
+        "parody",
+        "8 bit",
+        "8bit",
+        "chiptune",
+        "music box",
+        "lullaby version",
+        "lullaby rendition",
+    ),
+    "acoustic": (
+        "acoustic",
+        "acustico",
+        "acustica",
+        "acoustique",
+        "akustik",
+        "akustisch",
+        "stripped",
+    ),
+    # The song arranged anew, by its artist or not: another recording.
+    "arrangement": tuple(
+        f"{style} {word}"
+        for style in (
+            "piano",
+            "orchestral",
+            "orchestra",
+            "symphonic",
+            "string",
+            "strings",
+            "jazz",
+            "reggae",
+            "rock",
+            "metal",
+            "punk",
+            "country",
+            "gospel",
+            "choir",
+            "bossa nova",
+        )
+        for word in ("version", "ver", "arrangement")
+    ),
+    "a cappella": ("a cappella", "a capella", "acapella", "acappella", "vocals only"),
+    "demo": ("demo", "demo version"),
     # "Sing-Along" uploads (Disney, kids' channels) are lyric videos of the original
     # recording, vocals and all: not karaoke.
     "karaoke": ("karaoke",),
     "instrumental": ("instrumental", "instrumentale", "backing track", "minus one"),
     "nightcore": ("nightcore",),
     "sped up": ("sped up", "speed up", "spedup", "speedup", "sped"),
-    "slowed": ("slowed", "slowed reverb", "reverb"),
+    "slowed": ("slowed", "slowed reverb", "reverb", "chopped and screwed", "chopped screwed"),
+    "bass boosted": ("bass boosted", "bassboosted", "bass boost"),
     "8d": ("8d", "8d audio"),
     "lofi": ("lofi", "lo fi", "lofi remix", "chillhop"),
     # An artist's own new recording of an old song ("Love Story (Taylor's Version)").
@@ -186,6 +234,25 @@ VERSION_MARKERS: dict[str, tuple[str, ...]] = {
     ),
     # A whole album in one video is not one of its songs.
     "full album": ("full album", "album completo", "album complet", "full ep", "full mixtape"),
+    # Part of the song (a teaser, a YouTube Short), or the song looped for an hour.
+    "excerpt": ("teaser", "trailer", "snippet", "preview", "shorts"),
+    "loop": (
+        "1 hour",
+        "one hour",
+        "2 hours",
+        "3 hours",
+        "10 hours",
+        "10 hour",
+        "1 hr",
+        "hour loop",
+        "hours loop",
+        "hour version",
+    ),
+    # Videos about the song, not of it.
+    "reaction": ("reaction", "reacts", "reacting"),
+    # Not "chords": worship uploads show the chords over the original recording.
+    "lesson": ("tutorial", "lesson", "how to play"),
+    "behind the scenes": ("behind the scenes", "making of", "interview"),
 }
 _VERSION_RE = {
     name: re.compile(r"\b(?:" + "|".join(re.escape(m) for m in markers) + r")\b")

@@ -43,6 +43,17 @@ def _cut(query: str) -> str:
     return cut + '"' if cut.count('"') % 2 else cut
 
 
+# Versions named by what they are, not by a word titles use ("a teaser", "a piano
+# arrangement"): searching for their name would find nothing more.
+_UNSEARCHED_VERSIONS = frozenset(
+    {"arrangement", "excerpt", "loop", "reaction", "lesson", "behind the scenes"}
+)
+
+
+def _version_words(versions: frozenset[str]) -> str:
+    return " ".join(sorted(versions - _UNSEARCHED_VERSIONS))
+
+
 def youtube_queries(track: Track) -> list[str]:
     """The query for YouTube search from a Spotify track: one, since each costs 100 units.
 
@@ -52,7 +63,7 @@ def youtube_queries(track: Track) -> list[str]:
     """
     song = guess_song(track)
     # A version is part of what we look for: "Song (Live)" should find the live video.
-    versions = " ".join(sorted(song.versions))
+    versions = _version_words(song.versions)
     first = f"{song.artist} - {song.title}" if song.artist else song.title
     return _dedupe([f"{first} {versions}"])
 
@@ -68,7 +79,7 @@ def spotify_queries(track: Track) -> list[str]:
     if track.isrc:
         queries.append(f"isrc:{track.isrc.strip().upper()}")
     song = guess_song(track)
-    versions = " ".join(sorted(song.versions))
+    versions = _version_words(song.versions)
     queries.append(f"{song.artist} {song.title} {versions}")
     # The title alone, when the artist was wrongly guessed or credited otherwise.
     queries.append(f"track:{_quote(song.title)} {versions}")

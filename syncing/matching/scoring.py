@@ -444,6 +444,11 @@ def _penalties(
 
 
 _ACOUSTIC_COVER_RE = re.compile(r"\bacoustic (?:\w+ )?cover\b")
+_PLAYED_COVER_RE = re.compile(
+    r"\b(?:piano|guitar|drum|drums|bass|violin|cello|ukulele|sax|saxophone|flute|harp|kalimba"
+    r"|harmonica|accordion|trumpet|fingerstyle|metal|rock|punk|ai)\s+cover\b"
+    r"|\b(?:parody|8 ?bit|chiptune|music box|lullaby)\b"
+)
 _COVER_BY_RE = re.compile(r"\b(?:covered by|cover by|cover de|cover von|cover par)\s+(.+)$")
 
 
@@ -453,6 +458,10 @@ def _cover_performer(video: Parsed) -> str:
     if match:
         return match.group(1).strip()
     channel = video.channel
+    if _PLAYED_COVER_RE.search(video.text):
+        # "Mira Solis - Paper Lanterns (Piano Cover)", "(Parody)": the uploader plays Mira
+        # Solis' song.
+        return channel.name if channel is not None and channel.name else "the uploader"
     if channel is not None and len(channel.name) >= 4:
         # "Song - Mira Solis (Bedroom Tapes acoustic cover)" on Bedroom Tapes' channel.
         for seg in video.segments:

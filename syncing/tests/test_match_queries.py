@@ -108,6 +108,14 @@ def test_it_keeps_version_words_in_the_query():
     assert queries == ["Mira Solis Paper Lanterns live", 'track:"Paper Lanterns" live']
 
 
+def test_a_version_named_by_what_it_is_is_not_a_search_word():
+    # "excerpt" or "arrangement" are in no title: searching for them would find nothing.
+    teaser = search_queries(video("Mira Solis - Paper Lanterns (Official Teaser)", "Mira Solis"))
+    assert teaser == ["Mira Solis Paper Lanterns", 'track:"Paper Lanterns"']
+    demo = search_queries(spotify("Paper Lanterns - Demo", "Mira Solis"))
+    assert demo == ["Mira Solis - Paper Lanterns demo"]
+
+
 def test_it_sends_youtube_one_query_for_a_single():
     queries = search_queries(spotify("Paper Lanterns", "Mira Solis", album="Paper Lanterns"))
     assert queries == ["Mira Solis - Paper Lanterns"]

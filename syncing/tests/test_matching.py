@@ -333,6 +333,60 @@ def test_it_rejects_a_remix_of_a_studio_track():
     assert match(LANTERNS, [remix]).choice is None
 
 
+@pytest.mark.parametrize(
+    ("title", "channel", "said"),
+    [
+        ("Mira Solis - Paper Lanterns (Official Teaser)", "MiraSolisVEVO", "excerpt"),
+        ("Mira Solis - Paper Lanterns #shorts", "Mira Solis", "excerpt"),
+        ("Mira Solis - Paper Lanterns [1 Hour Loop]", "Loop Station", "loop"),
+        ("Mira Solis - Paper Lanterns (Reaction)", "Dad Reacts", "reaction"),
+        ("Mira Solis - Paper Lanterns (Piano Tutorial)", "Easy Keys", "lesson"),
+        ("Mira Solis - Paper Lanterns (Behind The Scenes)", "MiraSolisVEVO", "behind the scenes"),
+        ("Mira Solis - Paper Lanterns (Bass Boosted)", "Bass Kingdom", "bass boosted"),
+        ("Mira Solis - Paper Lanterns (Chopped & Screwed)", "Slow Lane", "slowed"),
+        ("Mira Solis - Paper Lanterns (Acapella)", "Vocal Stems", "a cappella"),
+        ("Mira Solis - Paper Lanterns (Demo)", "Mira Solis", "demo"),
+        ("Mira Solis - Paper Lanterns (Piano Version)", "MiraSolisVEVO", "arrangement"),
+        ("Mira Solis - Paper Lanterns (Stripped)", "MiraSolisVEVO", "acoustic"),
+    ],
+)
+def test_it_rejects_an_upload_that_is_not_the_recording_itself(title, channel, said):
+    result = match(LANTERNS, [video(title, channel)])
+    assert result.choice is None
+    assert f"candidate is {said}" in result.reasons
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Mira Solis - Paper Lanterns (Drum Cover)",
+        "Mira Solis - Paper Lanterns (AI Cover)",
+        "Mira Solis - Paper Lanterns (Parody)",
+        "Mira Solis - Paper Lanterns (Music Box Version)",
+    ],
+)
+def test_a_cover_the_uploader_plays_is_not_the_artists_recording(title):
+    # Named first in the title, Mira Solis is whose song it is, not who plays it here.
+    result = match(LANTERNS, [video(title, "Bedroom Tapes")])
+    assert result.choice is None
+    assert "candidate is cover" in result.reasons
+
+
+def test_a_version_the_source_is_too_is_accepted():
+    piano = spotify("Paper Lanterns - Piano Version", "Mira Solis")
+    studio = video("Mira Solis - Paper Lanterns (Official Video)", "MiraSolisVEVO")
+    piano_video = video("Mira Solis - Paper Lanterns (Piano Version)", "MiraSolisVEVO")
+    assert picked(piano, [studio, piano_video]) is piano_video
+    demo = spotify("Paper Lanterns - Demo", "Mira Solis")
+    assert picked(demo, [video("Mira Solis - Paper Lanterns (Demo)", "Mira Solis")]) is not None
+
+
+def test_a_lyrics_and_chords_upload_is_the_recording():
+    # Worship and singalong channels show the chords over the original recording.
+    chords = video("Mira Solis - Paper Lanterns (Lyrics and Chords)", "MiraSolisVEVO")
+    assert picked(LANTERNS, [chords]) is chords
+
+
 @pytest.mark.parametrize("live", ["(Live)", "(En Vivo)", "(Ao Vivo)", "[Live at Wembley 2019]"])
 def test_it_rejects_a_live_version_of_a_studio_track(live):
     live_video = video(f"Mira Solis - Paper Lanterns {live}", "MiraSolisVEVO")
