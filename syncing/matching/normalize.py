@@ -258,11 +258,19 @@ _VERSION_RE = {
     name: re.compile(r"\b(?:" + "|".join(re.escape(m) for m in markers) + r")\b")
     for name, markers in VERSION_MARKERS.items()
 }
-# One scan for "any version word at all" keeps the common case (none) fast.
-_ANY_VERSION_RE = re.compile(
-    r"\b(?:"
-    + "|".join(re.escape(m) for markers in VERSION_MARKERS.values() for m in markers)
-    + r")\b"
+# One look for "any version word at all" keeps the common case (none) fast: each
+# marker's least common word, looked up among the text's words, before any pattern.
+_COMMON_MARKER_WORDS = frozenset(
+    {"a", "at", "by", "in", "of", "to", "up", "lo", "audio", "music", "version"}
+)
+_VERSION_KEYWORDS = frozenset(
+    max(
+        (w for w in marker.split() if w not in _COMMON_MARKER_WORDS),
+        key=len,
+        default=marker.split()[0],
+    )
+    for markers in VERSION_MARKERS.values()
+    for marker in markers
 )
 
 # Featured-artist markers. "with" and "x" only count as separators between names.
@@ -327,7 +335,7 @@ _COVER_ART_RE = re.compile(r"\b(?:cover audio|audio cover|cover art|album cover)
 
 def version_tags(text: str) -> frozenset[str]:
     """Canonical version names announced in already-folded ``text``."""
-    if not _ANY_VERSION_RE.search(text):
+    if _VERSION_KEYWORDS.isdisjoint(_NON_WORD.split(text)):
         return frozenset()
     if "cover" in text:
         text = _COVER_ART_RE.sub(" ", text)
