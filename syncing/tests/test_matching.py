@@ -409,10 +409,19 @@ def test_it_accepts_the_version_a_track_has_from_its_album():
     assert picked(song, [live]) is live
 
 
-def test_it_does_not_take_a_title_word_for_a_version():
-    song = spotify("Live Forever", "Mira Solis")
-    right = video("Mira Solis - Live Forever (Official Video)", "MiraSolisVEVO")
+@pytest.mark.parametrize("title", ["Live Forever", "Chain Reaction", "Trailer Park", "The Lesson"])
+def test_it_does_not_take_a_title_word_for_a_version(title):
+    song = spotify(title, "Mira Solis")
+    right = video(f"Mira Solis - {title} (Official Video)", "MiraSolisVEVO")
     assert picked(song, [right]) is right
+    assert picked(right, [song]) is song
+
+
+def test_a_version_its_album_announces_is_the_track():
+    # A track of the album "Stripped" is what the album says, titled so or not.
+    song = spotify("Glass House", "Mira Solis", album="Stripped")
+    stripped = video("Mira Solis - Glass House (Stripped)", "MiraSolisVEVO")
+    assert picked(song, [stripped]) is stripped
 
 
 def test_it_matches_a_remaster_to_the_original_upload():
