@@ -21,11 +21,15 @@ people, ``{"detail": ..., "retry_after": seconds}`` for the API, HTMX and JSON c
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -64,11 +68,13 @@ def usage(
     rate: str,
     method: str | list[str] = ALL,
     increment: bool = True,
+    also_running: int = 0,
 ) -> int | None:
     """Count one hit; return the seconds to wait when over the limit, else None.
 
     With ``increment=False`` nothing is counted, and the answer is whether one more hit
-    would be over the limit: for work that counts only when it fails.
+    would be over the limit, ``also_running`` hits still under way counted as made: for
+    work that counts only when it fails.
     """
     used = get_usage(
         request,
@@ -80,11 +86,50 @@ def usage(
     )
     if not used:
         return None
-    over = used["should_limit"] if increment else used["count"] >= used["limit"]
+    over = used["should_limit"] if increment else used["count"] + also_running >= used["limit"]
     if not over:
         return None
     time_left = used["time_left"]
     return time_left if time_left > 0 else DEFAULT_RETRY_AFTER
+
+
+# Longer than any log-in takes; a counter left by a process that died lapses after it.
+IN_FLIGHT_SECONDS = 60
+
+
+@contextmanager
+def in_flight(request: HttpRequest, *, group: str, key: Key) -> Iterator[int]:
+    """Marks an attempt under way for its key; gives how many are, this one included.
+
+    Work that counts only once it has failed (a log-in) is checked before it runs and
+    counted after: attempts sent at the same moment would all pass the check together.
+    Each sees the others here, and counts them against the limit as if they had failed.
+    """
+    if callable(key):
+        value = key(group, request)
+    elif key == "ip":
+        value = client_ip(request)
+    else:
+        raise ImproperlyConfigured(f"in_flight takes the key 'ip' or a function, not {key!r}")
+    digest = hashlib.sha256(f"{group}\x1f{value}".encode()).hexdigest()[:40]
+    cache_key = f"ratelimit-in-flight:{digest}"
+    cache = caches[settings.RATELIMIT_USE_CACHE]
+    try:
+        cache.add(cache_key, 0, IN_FLIGHT_SECONDS)
+        running = cache.incr(cache_key)
+    except ValueError:  # lapsed between the two calls
+        cache.add(cache_key, 1, IN_FLIGHT_SECONDS)
+        running = 1
+    except Exception:  # noqa: BLE001 - the cache is down: the limit's own check fails closed
+        yield 1
+        return
+    try:
+        yield running
+    finally:
+        try:
+            cache.decr(cache_key)
+        except Exception:  # noqa: BLE001, S110 - gone or lapsed: nothing left to undo
+            pass
 
 
 def check(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -25,7 +26,14 @@ from accounts import services
 from accounts.devices import login_limit_key, remembers_device
 from accounts.forms import ApiTokenForm, CodeForm, PasswordConfirmForm, TotpConfirmForm
 from accounts.otp import pending_stage
-from accounts.ratelimits import limited, post_field_key, session_key, too_many_requests, usage
+from accounts.ratelimits import (
+    in_flight,
+    limited,
+    post_field_key,
+    session_key,
+    too_many_requests,
+    usage,
+)
 from syncing.models import SyncPair
 
 RECOVERY_CODES_SESSION_KEY = "accounts_recovery_codes_once"
@@ -51,17 +59,23 @@ def counts_failed_logins(view: Callable[..., HttpResponse]) -> Callable[..., Htt
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method != "POST":
             return view(request, *args, **kwargs)
-        waits = [
-            wait for limit in LOGIN_LIMITS if (wait := usage(request, **limit, increment=False))
-        ]
-        if waits:
-            return too_many_requests(request, retry_after=max(waits))
-        response = view(request, *args, **kwargs)
-        # Checked before and counted after: attempts that run at the same moment can each
-        # pass the check, so the limit can be passed by as many as the server runs at once.
-        if not (request.user.is_authenticated or pending_stage(request)):
+        with ExitStack() as attempts:
+            waits = []
             for limit in LOGIN_LIMITS:
-                usage(request, **limit)
+                # Attempts under way at the same moment count as failed until they end,
+                # or a burst of them would all pass the check together.
+                running = attempts.enter_context(
+                    in_flight(request, group=limit["group"], key=limit["key"])
+                )
+                wait = usage(request, **limit, increment=False, also_running=running - 1)
+                if wait:
+                    waits.append(wait)
+            if waits:
+                return too_many_requests(request, retry_after=max(waits))
+            response = view(request, *args, **kwargs)
+            if not (request.user.is_authenticated or pending_stage(request)):
+                for limit in LOGIN_LIMITS:
+                    usage(request, **limit)
         return response
 
     return wrapped

@@ -293,3 +293,41 @@ def test_the_browser_is_known_only_after_the_second_step_of_two_factor(
     assert COOKIE not in client.cookies
     client.post("/accounts/login/two-factor/", {"code": alice_2fa.code()})
     assert COOKIE in client.cookies
+
+
+@pytest.mark.django_db(transaction=True)
+def test_guesses_sent_at_the_same_moment_get_no_more_tries_than_one_by_one(
+    tight_limits, monkeypatch
+):
+    # Each guess takes a while (the password hash); six sent together must not all pass
+    # the check before the first of them is counted.
+    import threading
+    import time
+
+    from allauth.account.adapter import DefaultAccountAdapter
+    from django.test import Client
+
+    authenticate = DefaultAccountAdapter.authenticate
+
+    def slow_authenticate(self, request, **credentials):
+        time.sleep(0.5)
+        return authenticate(self, request, **credentials)
+
+    monkeypatch.setattr(DefaultAccountAdapter, "authenticate", slow_authenticate)
+    start = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def guess() -> None:
+        client = Client()
+        start.wait()
+        statuses.append(log_in(client, "carol@example.com", "guess").status_code)
+
+    threads = [threading.Thread(target=guess) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses) == [200, 200, 200, 429, 429, 429]  # the account's limit is 3
+    # Once they are over, they count as the failures they were.
+    assert log_in(Client(), "carol@example.com", "guess").status_code == 429
