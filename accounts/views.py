@@ -73,12 +73,21 @@ def counts_failed_logins(view: Callable[..., HttpResponse]) -> Callable[..., Htt
             if waits:
                 return too_many_requests(request, retry_after=max(waits))
             response = view(request, *args, **kwargs)
-            if not (request.user.is_authenticated or pending_stage(request)):
+            if _failed(request, response):
                 for limit in LOGIN_LIMITS:
                     usage(request, **limit)
         return response
 
     return wrapped
+
+
+def _failed(request: HttpRequest, response: HttpResponse) -> bool:
+    """Whether a log-in was refused. The right password logs in, or leads on to the code
+    step, or (with confirmation required) to "confirm your address": none of them fail."""
+    if request.user.is_authenticated or pending_stage(request):
+        return False
+    confirm = reverse("account_email_verification_sent")
+    return not (response.status_code == 302 and response.get("Location") == confirm)
 
 
 login = remembers_device(counts_failed_logins(allauth_views.login))

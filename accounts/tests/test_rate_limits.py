@@ -331,3 +331,24 @@ def test_guesses_sent_at_the_same_moment_get_no_more_tries_than_one_by_one(
     assert sorted(statuses) == [200, 200, 200, 429, 429, 429]  # the account's limit is 3
     # Once they are over, they count as the failures they were.
     assert log_in(Client(), "carol@example.com", "guess").status_code == 429
+
+
+def test_the_right_password_of_an_unconfirmed_address_is_not_a_failed_log_in(
+    client, alice, tight_limits, settings
+):
+    # With confirmation required, the right password leads to "confirm your address",
+    # not into the app: a person doing that again and again is not guessing.
+    from allauth.account.models import EmailAddress
+
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    EmailAddress.objects.update_or_create(
+        user=alice, email=alice.email, defaults={"verified": False, "primary": True}
+    )
+    for _ in range(5):  # the account's limit is 3
+        response = log_in(client, alice.email)
+        assert response.status_code == 302
+        assert response.url == "/accounts/confirm-email/"
+    # Wrong passwords for it still count.
+    for _ in range(3):
+        assert log_in(client, alice.email, "wrong").status_code == 200
+    assert log_in(client, alice.email, "wrong").status_code == 429
