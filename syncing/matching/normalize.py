@@ -333,12 +333,20 @@ def remixer(parts: list[str]) -> str:
 _COVER_ART_RE = re.compile(r"\b(?:cover audio|audio cover|cover art|album cover)\b")
 
 
+# "{Acapella Intro}": the video opens with the voice alone, then plays the recording.
+_VOICE_INTRO_RE = re.compile(
+    r"\b(?:a cappella|a capella|acapella|acappella|instrumental) (?:intro|outro)\b"
+)
+
+
 def version_tags(text: str) -> frozenset[str]:
     """Canonical version names announced in already-folded ``text``."""
     if _VERSION_KEYWORDS.isdisjoint(_NON_WORD.split(text)):
         return frozenset()
     if "cover" in text:
         text = _COVER_ART_RE.sub(" ", text)
+    if "tro" in text:
+        text = _VOICE_INTRO_RE.sub(" ", text)
     return frozenset(name for name, rx in _VERSION_RE.items() if rx.search(text))
 
 

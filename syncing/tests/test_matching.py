@@ -381,6 +381,11 @@ def test_a_version_the_source_is_too_is_accepted():
     assert picked(demo, [video("Mira Solis - Paper Lanterns (Demo)", "Mira Solis")]) is not None
 
 
+def test_an_a_cappella_intro_is_part_of_the_music_video_not_a_version():
+    video_with_intro = video("Mira Solis - Paper Lanterns {Acapella Intro} [Music Video]", "fan")
+    assert picked(LANTERNS, [video_with_intro]) is video_with_intro
+
+
 def test_a_lyrics_and_chords_upload_is_the_recording():
     # Worship and singalong channels show the chords over the original recording.
     chords = video("Mira Solis - Paper Lanterns (Lyrics and Chords)", "MiraSolisVEVO")
