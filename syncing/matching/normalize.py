@@ -211,6 +211,8 @@ VERSION_MARKERS: dict[str, tuple[str, ...]] = {
         )
         for word in ("version", "ver", "arrangement")
     ),
+    # Spoken tracks about the songs of an album.
+    "commentary": ("commentary",),
     "a cappella": ("a cappella", "a capella", "acapella", "acappella", "vocals only"),
     "demo": ("demo", "demo version"),
     # "Sing-Along" uploads (Disney, kids' channels) are lyric videos of the original

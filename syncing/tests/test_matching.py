@@ -372,6 +372,13 @@ def test_a_cover_the_uploader_plays_is_not_the_artists_recording(title):
     assert "candidate is cover" in result.reasons
 
 
+def test_a_spoken_commentary_track_is_not_the_song():
+    commentary = spotify("Paper Lanterns - Track by Track Commentary", "Mira Solis")
+    studio = video("Mira Solis - Paper Lanterns (Official Video)", "MiraSolisVEVO")
+    assert match(commentary, [studio]).choice is None
+    assert match(studio, [commentary]).choice is None
+
+
 def test_a_version_the_source_is_too_is_accepted():
     piano = spotify("Paper Lanterns - Piano Version", "Mira Solis")
     studio = video("Mira Solis - Paper Lanterns (Official Video)", "MiraSolisVEVO")
