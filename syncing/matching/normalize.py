@@ -147,6 +147,17 @@ NOISE_WORDS = frozenset(
 
 # Versions that are different recordings from the song. Keys are canonical names;
 # values are folded word sequences that announce them.
+# Covers nobody plays as their own song: whoever's name leads the title, the uploader
+# plays it ("Mira Solis - Paper Lanterns (Parody)").
+PLAYED_BY_UPLOADER = (
+    "parody",
+    "8 bit",
+    "8bit",
+    "chiptune",
+    "music box",
+    "lullaby version",
+    "lullaby rendition",
+)
 VERSION_MARKERS: dict[str, tuple[str, ...]] = {
     "live": (
         "live",
@@ -172,13 +183,7 @@ VERSION_MARKERS: dict[str, tuple[str, ...]] = {
         "remake",
         "tribute to",
         "a tribute",
-        "parody",
-        "8 bit",
-        "8bit",
-        "chiptune",
-        "music box",
-        "lullaby version",
-        "lullaby rendition",
+        *PLAYED_BY_UPLOADER,
     ),
     "acoustic": (
         "acoustic",

@@ -13,6 +13,7 @@ from rapidfuzz.fuzz import partial_ratio
 from platforms.types import Platform, Track
 
 from .normalize import (
+    PLAYED_BY_UPLOADER,
     Channel,
     Parsed,
     is_noise,
@@ -447,7 +448,7 @@ _ACOUSTIC_COVER_RE = re.compile(r"\bacoustic (?:\w+ )?cover\b")
 _PLAYED_COVER_RE = re.compile(
     r"\b(?:piano|guitar|drum|drums|bass|violin|cello|ukulele|sax|saxophone|flute|harp|kalimba"
     r"|harmonica|accordion|trumpet|fingerstyle|metal|rock|punk|ai)\s+cover\b"
-    r"|\b(?:parody|8 ?bit|chiptune|music box|lullaby)\b"
+    r"|\b(?:" + "|".join(map(re.escape, PLAYED_BY_UPLOADER)) + r")\b"
 )
 _COVER_BY_RE = re.compile(r"\b(?:covered by|cover by|cover de|cover von|cover par)\s+(.+)$")
 
